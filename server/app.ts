@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import './route-config.ts';
+import type { DatabaseHandle } from './db/connect.ts';
+import { loggerOptions } from './logger.ts';
+import { systemClock, type Clock } from './time.ts';
+import dbPlugin, { configPlugin } from './plugins/db.ts';
+import sessionPlugin from './plugins/session.ts';
+import securityPlugin from './plugins/security.ts';
+import viewsPlugin from './plugins/views.ts';
+import staticPlugin from './plugins/static.ts';
+import authPlugin from './plugins/auth.ts';
+import errorsPlugin from './plugins/errors.ts';
+import healthRoutes from './health/routes.ts';
+import homeRoutes from './home/routes.ts';
+import accountRoutes from './account/routes.ts';
+import pagesRoutes from './pages/routes.ts';
+import sessionApi from './account/api.ts';
+import demoRoutes from './demo/routes.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    clock: Clock;
+  }
+}
+
+export interface AppOptions {
+  config: Config;
+  database: DatabaseHandle;
+  clock?: Clock;
+  /** Where log lines go (tests capture them); stdout by default. */
+  logStream?: NodeJS.WritableStream;
+}
+
+/** Builds the whole portal. main.ts starts it; tests build one per test file. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel, options.logStream),
+    genReqId: () => randomUUID(),
+    trustProxy: config.production,
+    bodyLimit: 256 * 1024,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.decorate('clock', options.clock ?? systemClock);
+
+  // Infrastructure
+  await app.register(configPlugin, { config });
+  await app.register(dbPlugin, { database: options.database });
+  await app.register(sessionPlugin);
+  await app.register(securityPlugin);
+  await app.register(viewsPlugin);
+  await app.register(staticPlugin);
+
+  // Shared app plugins
+  await app.register(authPlugin);
+  await app.register(errorsPlugin);
+
+  // Features
+  await app.register(healthRoutes);
+  await app.register(homeRoutes);
+  await app.register(accountRoutes);
+  await app.register(pagesRoutes);
+  await app.register(sessionApi);
+  if (config.demo) await app.register(demoRoutes);
+
+  return app;
+}

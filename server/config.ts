@@ -1,0 +1,123 @@
+import { z } from 'zod';
+
+/**
+ * The environment, validated once at start into one typed object. Everything that differs between
+ * jobcenters lives in the database (jobcenter_settings), not here: this is only what differs between
+ * machines.
+ */
+
+const DEV_SESSION_SECRET = 'development-only-session-secret-change-me-0123456789';
+const DEV_DATA_KEY = 'development-only-data-key-change-me-0123456789abcdef';
+
+const port = z.coerce
+  .number({ error: 'must be a whole number from 1 to 65535' })
+  .int({ error: 'must be a whole number from 1 to 65535' })
+  .min(1, { error: 'must be a whole number from 1 to 65535' })
+  .max(65535, { error: 'must be a whole number from 1 to 65535' });
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test'], {
+      error: 'must be one of development, production, test',
+    }),
+    PORT: port,
+    HOST: z.string().min(1, { error: 'must not be empty' }),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/, { error: 'must be a postgres:// connection URL' })
+      .optional(),
+    DATA_DIR: z.string().min(1, { error: 'must not be empty' }),
+    SESSION_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
+    DATA_KEY: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
+    PUBLIC_URL: z.url({ error: 'must be an absolute http(s) URL, such as https://selvbooking.kommune.dk' }),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    }),
+    DATABASE_POOL_SIZE: z.coerce
+      .number({ error: 'must be a whole number from 1 to 100' })
+      .int({ error: 'must be a whole number from 1 to 100' })
+      .min(1, { error: 'must be a whole number from 1 to 100' })
+      .max(100, { error: 'must be a whole number from 1 to 100' }),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    // In production every secret must be set on purpose, and the data must live in a real server:
+    // the embedded database is a single process and has no backups or replicas.
+    for (const key of ['SESSION_SECRET', 'DATA_KEY', 'DATABASE_URL'] as const) {
+      if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when NODE_ENV=production' });
+    }
+    if (!env.PUBLIC_URL.startsWith('https://')) {
+      ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'must start with https:// when NODE_ENV=production' });
+    }
+  });
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  production: boolean;
+  /** Demo users, demo login and demo data exist whenever we are not in production. */
+  demo: boolean;
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  databasePoolSize: number;
+  sessionSecret: string;
+  /** Key material for CPR encryption and the CPR look-up hash. */
+  dataKey: string;
+  publicUrl: string;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+const defaults: Record<string, string> = {
+  NODE_ENV: 'development',
+  PORT: '3000',
+  HOST: '127.0.0.1',
+  DATA_DIR: './data',
+  PUBLIC_URL: 'http://127.0.0.1:3000',
+  LOG_LEVEL: 'info',
+  DATABASE_POOL_SIZE: '10',
+};
+
+/** Reads the configuration; throws ConfigError naming every bad variable and what is wrong with it. */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, string | undefined> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = environment[key];
+    raw[key] = value === undefined || value === '' ? defaults[key] : value;
+  }
+  if (raw.PUBLIC_URL === defaults.PUBLIC_URL && environment.PORT) raw.PUBLIC_URL = `http://127.0.0.1:${environment.PORT}`;
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      const given = raw[name];
+      // Secrets are never echoed back, not even when they are wrong.
+      const shown = given === undefined || /SECRET|KEY|DATABASE_URL/.test(name) ? '' : ` (got "${given}")`;
+      return `${name} ${issue.message}${shown}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const env = parsed.data;
+  return {
+    env: env.NODE_ENV,
+    production: env.NODE_ENV === 'production',
+    demo: env.NODE_ENV !== 'production',
+    port: env.PORT,
+    host: env.HOST,
+    databaseUrl: env.DATABASE_URL,
+    dataDir: env.DATA_DIR,
+    databasePoolSize: env.DATABASE_POOL_SIZE,
+    sessionSecret: env.SESSION_SECRET ?? DEV_SESSION_SECRET,
+    dataKey: env.DATA_KEY ?? DEV_DATA_KEY,
+    publicUrl: env.PUBLIC_URL.replace(/\/$/, ''),
+    logLevel: env.LOG_LEVEL,
+  };
+}

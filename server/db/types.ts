@@ -1,0 +1,194 @@
+import type { ColumnType, Generated, Insertable, Kysely, Selectable, Transaction } from 'kysely';
+
+/** A timestamptz: read as a Date, written as a Date or an ISO string. */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** A daterange in PostgreSQL's text form, e.g. "[2026-01-01,)". */
+type DateRange = string;
+
+export type TargetGroup = 'jobready_cash_benefit' | 'insured_unemployed';
+export const TARGET_GROUPS: readonly TargetGroup[] = ['jobready_cash_benefit', 'insured_unemployed'];
+export type StaffRole = 'caseworker' | 'receptionist' | 'team_lead' | 'admin';
+export const STAFF_ROLES: readonly StaffRole[] = ['caseworker', 'receptionist', 'team_lead', 'admin'];
+export type AbsenceReason = 'sygdom' | 'barsel' | 'fritaget' | 'andet';
+export type Language = 'da' | 'en';
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'delivered' | 'undeliverable' | 'cancelled';
+export type AuditAction = 'read' | 'create' | 'update' | 'delete' | 'login' | 'logout' | 'export';
+export type RetentionCategory =
+  | 'joblog_deleted_entries'
+  | 'sms_texts'
+  | 'sms_numbers'
+  | 'sessions'
+  | 'audit_log'
+  | 'kiosk_events';
+
+export interface JobcentersTable {
+  id: string;
+  name: string;
+  created_at: DefaultTimestamp;
+}
+
+export interface JobcenterSettingsTable {
+  jobcenter_id: string;
+  display_name: string;
+  address: Generated<string>;
+  phone: Generated<string>;
+  sms_sender_name: Generated<string>;
+  accessibility_statement_url: string | null;
+  move_notice_hours: Generated<number>;
+  min_booking_notice_minutes: Generated<number>;
+  quiet_hours_end: Generated<string>;
+  quiet_hours_start: Generated<string>;
+  target_self_booking: Generated<string>;
+  target_joblog_jobready_cash_benefit: Generated<string>;
+  target_joblog_insured_unemployed: Generated<string>;
+  target_meeting_rating: Generated<string>;
+  updated_at: DefaultTimestamp;
+}
+
+export interface TeamsTable {
+  id: Generated<string>;
+  jobcenter_id: string;
+  name: string;
+}
+
+export interface StaffTable {
+  id: Generated<string>;
+  jobcenter_id: string;
+  issuer: string;
+  subject: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  team_id: string | null;
+  active: Generated<boolean>;
+  created_at: DefaultTimestamp;
+}
+
+export interface StaffRolesTable {
+  jobcenter_id: string;
+  staff_id: string;
+  role: StaffRole;
+}
+
+export interface CitizensTable {
+  id: Generated<string>;
+  jobcenter_id: string;
+  name: string;
+  phone: string | null;
+  sms_consent: Generated<boolean>;
+  language: Generated<Language>;
+  cpr_encrypted: string;
+  cpr_hash: string;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+interface PeriodColumns {
+  id: Generated<string>;
+  jobcenter_id: string;
+  citizen_id: string;
+  period: DateRange;
+}
+
+export interface CitizenTargetGroupsTable extends PeriodColumns {
+  target_group: TargetGroup;
+}
+export interface CitizenTeamsTable extends PeriodColumns {
+  team_id: string;
+}
+export interface CitizenCaseworkersTable extends PeriodColumns {
+  staff_id: string;
+}
+export interface CitizenDepartmentsTable extends PeriodColumns {
+  department: string;
+}
+export interface CitizenAbsencesTable extends PeriodColumns {
+  reason: AbsenceReason;
+  created_at: DefaultTimestamp;
+}
+
+export interface OutboxTable {
+  id: Generated<string>;
+  jobcenter_id: string;
+  citizen_id: string | null;
+  subject: string;
+  kind: string;
+  version: string;
+  channel: Generated<'sms'>;
+  recipient: string | null;
+  body: string | null;
+  status: Generated<OutboxStatus>;
+  due_at: DefaultTimestamp;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp | null;
+  provider_message_id: string | null;
+  last_error: string | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  at: DefaultTimestamp;
+  jobcenter_id: string | null;
+  actor_kind: 'citizen' | 'staff' | 'integration' | 'system';
+  actor_id: string | null;
+  actor_name: string | null;
+  actor_role: string | null;
+  action: AuditAction;
+  entity: string;
+  entity_id: string | null;
+  citizen_id: string | null;
+  purpose: string | null;
+  details: ColumnType<unknown, string | null, never> | null;
+  request_id: string | null;
+}
+
+export interface RetentionSettingsTable {
+  jobcenter_id: string;
+  category: RetentionCategory;
+  retain_days: number;
+}
+
+export interface SessionsTable {
+  sid: string;
+  data: ColumnType<unknown, string, string>;
+  expires_at: Timestamp;
+}
+
+export interface DemoUsersTable {
+  username: string;
+  jobcenter_id: string;
+  citizen_id: string | null;
+  staff_id: string | null;
+  sort_order: Generated<number>;
+}
+
+export interface Database {
+  jobcenters: JobcentersTable;
+  jobcenter_settings: JobcenterSettingsTable;
+  teams: TeamsTable;
+  staff: StaffTable;
+  staff_roles: StaffRolesTable;
+  citizens: CitizensTable;
+  citizen_target_groups: CitizenTargetGroupsTable;
+  citizen_teams: CitizenTeamsTable;
+  citizen_caseworkers: CitizenCaseworkersTable;
+  citizen_departments: CitizenDepartmentsTable;
+  citizen_absences: CitizenAbsencesTable;
+  outbox: OutboxTable;
+  audit_log: AuditLogTable;
+  retention_settings: RetentionSettingsTable;
+  sessions: SessionsTable;
+  demo_users: DemoUsersTable;
+}
+
+export type Db = Kysely<Database>;
+/** What repositories take: the database or an open transaction (always pass the transaction). */
+export type DbOrTrx = Kysely<Database> | Transaction<Database>;
+
+export type Citizen = Selectable<CitizensTable>;
+export type NewCitizen = Insertable<CitizensTable>;
+export type Staff = Selectable<StaffTable>;
+export type JobcenterSettings = Selectable<JobcenterSettingsTable>;

@@ -1,0 +1,190 @@
+import { sql } from 'kysely';
+import { DateTime } from 'luxon';
+import type { Db, DbOrTrx, TargetGroup } from '../db/types.ts';
+import type { CprCipher } from '../citizens/cpr.ts';
+import { ZONE, type Clock } from '../time.ts';
+import { DEMO_CITIZENS, DEMO_JOBCENTER, DEMO_STAFF, DEMO_TEAMS } from './data.ts';
+
+// Serialises demo seeding across instances starting at the same moment on one server.
+const SEED_LOCK = 7_466_002;
+
+/** What the core seed created, for the seeders of later features (meetings, Joblog, ...). */
+export interface DemoContext {
+  jobcenterId: string;
+  today: DateTime;
+  teamIds: Record<string, string>;
+  staffIds: Record<string, string>;
+  citizenIds: Record<string, string>;
+}
+
+/** A feature's demo data, added after the core people exist. */
+export type DemoSeeder = (trx: DbOrTrx, context: DemoContext) => Promise<void>;
+
+// Each feature adds its demo data here, in the order they depend on each other.
+const featureSeeders: DemoSeeder[] = [];
+
+const range = (from: DateTime, to?: DateTime) => `[${from.toISODate()},${to ? to.toISODate() : ''})`;
+
+async function seedCore(trx: DbOrTrx, cipher: CprCipher, clock: Clock): Promise<DemoContext> {
+  const today = DateTime.fromJSDate(clock.now(), { zone: ZONE }).startOf('day');
+  const jobcenterId = DEMO_JOBCENTER.id;
+
+  await trx.insertInto('jobcenters').values({ id: jobcenterId, name: DEMO_JOBCENTER.name }).execute();
+  await trx
+    .insertInto('jobcenter_settings')
+    .values({
+      jobcenter_id: jobcenterId,
+      display_name: DEMO_JOBCENTER.name,
+      address: DEMO_JOBCENTER.address,
+      phone: DEMO_JOBCENTER.phone,
+      sms_sender_name: DEMO_JOBCENTER.smsSenderName,
+    })
+    .execute();
+  await trx
+    .insertInto('retention_settings')
+    .values([
+      { jobcenter_id: jobcenterId, category: 'joblog_deleted_entries', retain_days: 90 },
+      { jobcenter_id: jobcenterId, category: 'sms_texts', retain_days: 90 },
+      { jobcenter_id: jobcenterId, category: 'sms_numbers', retain_days: 30 },
+      { jobcenter_id: jobcenterId, category: 'sessions', retain_days: 1 },
+      { jobcenter_id: jobcenterId, category: 'audit_log', retain_days: 1825 },
+      { jobcenter_id: jobcenterId, category: 'kiosk_events', retain_days: 400 },
+    ])
+    .execute();
+
+  const teams = await trx
+    .insertInto('teams')
+    .values(DEMO_TEAMS.map((name) => ({ jobcenter_id: jobcenterId, name })))
+    .returning(['id', 'name'])
+    .execute();
+  const teamIds = Object.fromEntries(teams.map((t) => [t.name, t.id]));
+
+  const staffIds: Record<string, string> = {};
+  for (const [order, person] of DEMO_STAFF.entries()) {
+    const { id } = await trx
+      .insertInto('staff')
+      .values({
+        jobcenter_id: jobcenterId,
+        issuer: 'demo',
+        subject: person.username,
+        name: person.name,
+        email: person.email,
+        phone: person.phone,
+        team_id: person.team ? (teamIds[person.team] ?? null) : null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    staffIds[person.username] = id;
+    await trx
+      .insertInto('staff_roles')
+      .values(person.roles.map((role) => ({ jobcenter_id: jobcenterId, staff_id: id, role })))
+      .execute();
+    await trx
+      .insertInto('demo_users')
+      .values({ username: person.username, jobcenter_id: jobcenterId, staff_id: id, sort_order: 100 + order })
+      .execute();
+  }
+
+  const citizenIds: Record<string, string> = {};
+  for (const [index, person] of DEMO_CITIZENS.entries()) {
+    const n = index + 1;
+    const { id } = await trx
+      .insertInto('citizens')
+      .values({
+        jobcenter_id: jobcenterId,
+        name: person.name,
+        phone: person.phone,
+        language: person.language,
+        cpr_encrypted: cipher.encrypt(person.cpr),
+        cpr_hash: cipher.hash(person.cpr),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    citizenIds[person.username] = id;
+    await trx.insertInto('demo_users').values({ username: person.username, jobcenter_id: jobcenterId, citizen_id: id, sort_order: n }).execute();
+
+    // Some have been with the jobcenter for a year, some arrived last month: the statistics need both.
+    const since = today.minus({ months: n % 4 === 0 ? 1 : 6 + (n % 7) }).startOf('month');
+    const base = { jobcenter_id: jobcenterId, citizen_id: id };
+    const group: TargetGroup = n % 2 === 1 ? 'jobready_cash_benefit' : 'insured_unemployed';
+    if (n === 6) {
+      // Changed group in the middle of last month: counts in each group on the right days.
+      const change = today.minus({ months: 1 }).startOf('month').plus({ days: 14 });
+      await trx
+        .insertInto('citizen_target_groups')
+        .values([
+          { ...base, target_group: 'insured_unemployed', period: range(since, change) },
+          { ...base, target_group: 'jobready_cash_benefit', period: range(change) },
+        ])
+        .execute();
+    } else {
+      await trx.insertInto('citizen_target_groups').values({ ...base, target_group: group, period: range(since) }).execute();
+    }
+    await trx.insertInto('citizen_teams').values({ ...base, team_id: teamIds[person.team] as string, period: range(since) }).execute();
+    await trx
+      .insertInto('citizen_caseworkers')
+      .values({ ...base, staff_id: staffIds[person.caseworker] as string, period: range(since) })
+      .execute();
+  }
+
+  // Absences and another department: what makes the raw and the adjusted Joblog rate differ.
+  const lastMonth = today.minus({ months: 1 }).startOf('month');
+  const absences: Array<{ username: string; reason: 'sygdom' | 'barsel' | 'fritaget' | 'andet'; from: DateTime; to?: DateTime }> = [
+    { username: 'borger07', reason: 'sygdom', from: lastMonth.plus({ days: 3 }), to: lastMonth.plus({ days: 13 }) },
+    { username: 'borger09', reason: 'barsel', from: lastMonth.minus({ months: 2 }) },
+    { username: 'borger14', reason: 'sygdom', from: lastMonth, to: lastMonth.plus({ months: 1 }) },
+    { username: 'borger25', reason: 'fritaget', from: today.minus({ days: 20 }), to: today.plus({ days: 30 }) },
+    { username: 'borger31', reason: 'andet', from: lastMonth.plus({ days: 20 }), to: lastMonth.plus({ days: 25 }) },
+  ];
+  for (const absence of absences) {
+    await trx
+      .insertInto('citizen_absences')
+      .values({
+        jobcenter_id: jobcenterId,
+        citizen_id: citizenIds[absence.username] as string,
+        reason: absence.reason,
+        period: range(absence.from, absence.to),
+      })
+      .execute();
+  }
+  await trx
+    .insertInto('citizen_departments')
+    .values({
+      jobcenter_id: jobcenterId,
+      citizen_id: citizenIds.borger11 as string,
+      department: 'Sygedagpenge',
+      period: range(lastMonth.plus({ days: 5 }), lastMonth.plus({ days: 40 })),
+    })
+    .execute();
+
+  return { jobcenterId, today, teamIds, staffIds, citizenIds };
+}
+
+async function seedAll(trx: DbOrTrx, cipher: CprCipher, clock: Clock): Promise<void> {
+  const context = await seedCore(trx, cipher, clock);
+  for (const seeder of featureSeeders) await seeder(trx, context);
+}
+
+/**
+ * Seeds the demo jobcenter when the database has no jobcenter at all. Safe when several instances start
+ * at once: the first seeds under an advisory lock, the others then find the data there.
+ */
+export async function ensureDemoData(db: Db, cipher: CprCipher, clock: Clock): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(${SEED_LOCK})`.execute(trx);
+    const any = await trx.selectFrom('jobcenters').select('id').limit(1).executeTakeFirst();
+    if (any) return false;
+    await seedAll(trx, cipher, clock);
+    return true;
+  });
+}
+
+/** `npm run seed:demo`: removes the demo jobcenter (and with it all its data) and seeds it again. */
+export async function resetDemoData(db: Db, cipher: CprCipher, clock: Clock): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(${SEED_LOCK})`.execute(trx);
+    await trx.deleteFrom('sessions').execute();
+    await trx.deleteFrom('jobcenters').where('id', '=', DEMO_JOBCENTER.id).execute();
+    await seedAll(trx, cipher, clock);
+  });
+}

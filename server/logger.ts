@@ -1,0 +1,24 @@
+import type { FastifyServerOptions } from 'fastify';
+
+/**
+ * Log lines carry the request id and never a cookie, an authorization header, a phone number or a CPR
+ * number: requests are logged by method and path only (a query string can carry a search for a name or
+ * a number), and headers are not logged at all.
+ */
+export function loggerOptions(level: string, destination?: NodeJS.WritableStream): FastifyServerOptions['logger'] {
+  return {
+    level,
+    ...(destination ? { stream: destination } : {}),
+    redact: {
+      paths: ['req.headers', 'res.headers', 'headers.cookie', 'headers.authorization', '*.password', '*.cpr', '*.phone'],
+      censor: '[redacted]',
+    },
+    serializers: {
+      req: (request: { method: string; url: string; id?: string }) => ({
+        method: request.method,
+        path: request.url.split('?')[0],
+      }),
+      res: (reply: { statusCode: number }) => ({ statusCode: reply.statusCode }),
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import fp from 'fastify-plugin';
+import fastifyCookie from '@fastify/cookie';
+import fastifySession from '@fastify/session';
+import type { FastifyInstance, Session } from 'fastify';
+import type { Db } from '../db/types.ts';
+
+/** Who is logged in. Set only at login, after a new session id has been issued. */
+export type SessionUser =
+  | { kind: 'citizen'; citizenId: string; jobcenterId: string; name: string }
+  | { kind: 'staff'; staffId: string; jobcenterId: string; name: string; roles: string[] };
+
+declare module 'fastify' {
+  interface Session {
+    user?: SessionUser;
+  }
+}
+
+const IDLE_MINUTES = 30;
+const CLEAN_EVERY_MS = 10 * 60 * 1000;
+
+/**
+ * Sessions live in Postgres, so any instance behind the load balancer can serve any request, and a
+ * destroyed session is gone everywhere at once (logging out really logs out).
+ */
+export function postgresSessionStore(db: Db): fastifySession.SessionStore {
+  return {
+    set(sid, session, callback) {
+      const expires = session.cookie.expires ?? new Date(Date.now() + IDLE_MINUTES * 60_000);
+      const data = JSON.stringify(session);
+      db.insertInto('sessions')
+        .values({ sid, data, expires_at: expires })
+        .onConflict((oc) => oc.column('sid').doUpdateSet({ data, expires_at: expires }))
+        .execute()
+        .then(() => callback(), callback);
+    },
+    get(sid, callback) {
+      db.selectFrom('sessions')
+        .select('data')
+        .where('sid', '=', sid)
+        .where('expires_at', '>', new Date())
+        .executeTakeFirst()
+        .then((row) => callback(null, row ? (row.data as Session) : null), callback);
+    },
+    destroy(sid, callback) {
+      db.deleteFrom('sessions')
+        .where('sid', '=', sid)
+        .execute()
+        .then(() => callback(), callback);
+    },
+  };
+}
+
+export async function deleteExpiredSessions(db: Db, now = new Date()): Promise<number> {
+  const result = await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export default fp(
+  async function sessionPlugin(app: FastifyInstance) {
+    const production = app.config.production;
+    await app.register(fastifyCookie);
+    await app.register(fastifySession, {
+      // __Host- binds the cookie to this exact origin over HTTPS (no Domain, Path=/, Secure).
+      cookieName: production ? '__Host-sid' : 'sid',
+      secret: app.config.sessionSecret,
+      store: postgresSessionStore(app.db),
+      saveUninitialized: false,
+      rolling: true,
+      cookie: {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: production,
+        path: '/',
+        maxAge: IDLE_MINUTES * 60_000,
+      },
+    });
+
+    const timer = setInterval(() => {
+      deleteExpiredSessions(app.db).catch((error: unknown) => app.log.warn({ err: error }, 'session clean-up failed'));
+    }, CLEAN_EVERY_MS);
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+  },
+  { name: 'session', dependencies: ['db', 'config'] },
+);

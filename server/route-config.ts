@@ -1,0 +1,21 @@
+/**
+ * What a route tells the rest of the app about itself, beyond its access declaration (plugins/auth.ts).
+ * The browser harness reads these from the route table, so no HTML page can escape its checks.
+ */
+export interface A11yExample {
+  /** A path to visit (for routes with parameters), e.g. "/meetings/<id>". */
+  path: string;
+  /** Demo user to log in as; none for public pages. */
+  as?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** false for GET routes that answer JSON, files or redirects rather than an HTML page. */
+    html?: boolean;
+    /** Example paths for pages with parameters, or users to view a page as. */
+    a11y?: { examples: (app: import('fastify').FastifyInstance) => Promise<A11yExample[]> };
+  }
+}
+
+export {};
