@@ -22,6 +22,8 @@ export interface DatabaseHandle {
   engine: 'postgres' | 'pglite';
   /** Closes the pool (or PGlite) and releases the data folder. */
   close(): Promise<void>;
+  /** PGlite only: the whole data folder as a tarball (tests clone a migrated template from it). */
+  dumpDataDir?: () => Promise<Blob>;
 }
 
 export interface DatabaseOptions {
@@ -62,6 +64,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     return {
       db,
       engine: 'pglite',
+      dumpDataDir: async () => pglite.dumpDataDir('none'),
       close: async () => {
         await db.destroy();
         if (!pglite.closed) await pglite.close();
