@@ -29,7 +29,7 @@ const schema = z
     DATA_DIR: z.string().min(1, { error: 'must not be empty' }),
     SESSION_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
     DATA_KEY: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
-    PUBLIC_URL: z.url({ error: 'must be an absolute http(s) URL, such as https://selvbooking.kommune.dk' }),
+    PUBLIC_URL: z.url({ error: 'must be an absolute http(s) URL, such as https://selvbooking.kommune.dk' }).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',
     }),
@@ -46,7 +46,9 @@ const schema = z
     for (const key of ['SESSION_SECRET', 'DATA_KEY', 'DATABASE_URL'] as const) {
       if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when NODE_ENV=production' });
     }
-    if (!env.PUBLIC_URL.startsWith('https://')) {
+    if (!env.PUBLIC_URL) {
+      ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'is required when NODE_ENV=production (the https:// address citizens use)' });
+    } else if (!env.PUBLIC_URL.startsWith('https://')) {
       ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'must start with https:// when NODE_ENV=production' });
     }
   });
@@ -81,7 +83,6 @@ const defaults: Record<string, string> = {
   PORT: '3000',
   HOST: '127.0.0.1',
   DATA_DIR: './data',
-  PUBLIC_URL: 'http://127.0.0.1:3000',
   LOG_LEVEL: 'info',
   DATABASE_POOL_SIZE: '10',
 };
@@ -93,7 +94,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     const value = environment[key];
     raw[key] = value === undefined || value === '' ? defaults[key] : value;
   }
-  if (raw.PUBLIC_URL === defaults.PUBLIC_URL && environment.PORT) raw.PUBLIC_URL = `http://127.0.0.1:${environment.PORT}`;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
@@ -117,7 +117,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     databasePoolSize: env.DATABASE_POOL_SIZE,
     sessionSecret: env.SESSION_SECRET ?? DEV_SESSION_SECRET,
     dataKey: env.DATA_KEY ?? DEV_DATA_KEY,
-    publicUrl: env.PUBLIC_URL.replace(/\/$/, ''),
+    // Links in SMS and e-mails; on a developer's machine, the address the portal listens on.
+    publicUrl: (env.PUBLIC_URL ?? `http://127.0.0.1:${env.PORT}`).replace(/\/$/, ''),
     logLevel: env.LOG_LEVEL,
   };
 }
