@@ -52,7 +52,8 @@ export default fp(
     });
 
     app.addHook('preHandler', (request, reply, done) => {
-      if (!STATE_CHANGING.has(request.method) || request.routeOptions.config.csrf === false) return done();
+      // An unknown address is a 404 whatever the token; there is nothing there to protect.
+      if (!STATE_CHANGING.has(request.method) || request.is404 || request.routeOptions.config.csrf === false) return done();
       app.csrfProtection(request, reply, done);
     });
   },

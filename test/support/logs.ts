@@ -35,7 +35,7 @@ export function personalDataPatterns(): RegExp[] {
     if (citizen.phone) {
       const national = citizen.phone.replace(/^\+45/, '');
       // +4599990001, 004599990001, 99990001, 9999 0001, 99 99 00 01 ...
-      patterns.push(new RegExp(`(?<![0-9])${spaced(national)}(?![0-9])`));
+      patterns.push(new RegExp(`(?:(?<![0-9])(?:\\+|00)?45[\\s.-]?|(?<![0-9]))${spaced(national)}(?![0-9])`));
     }
     // 0101901234, 010190-1234, 010190 1234
     patterns.push(new RegExp(`(?<![0-9])${spaced(citizen.cpr)}(?![0-9])`));
