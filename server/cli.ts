@@ -1,9 +1,10 @@
-import { ConfigError } from './config.ts';
+import { ConfigError, loadDotEnv } from './config.ts';
 import { DataDirInUseError } from './db/data-dir-lock.ts';
 
 /** Runs a command-line entry point: known problems are one clear line and exit code 1, never a stack. */
 export async function runCli(main: () => Promise<void>): Promise<void> {
   try {
+    loadDotEnv();
     await main();
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -86,6 +87,11 @@ const defaults: Record<string, string> = {
   LOG_LEVEL: 'info',
   DATABASE_POOL_SIZE: '10',
 };
+
+/** A .env file in the working directory, if there is one, fills in what the environment does not set. */
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}
 
 /** Reads the configuration; throws ConfigError naming every bad variable and what is wrong with it. */
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {

@@ -1,11 +1,12 @@
 import { buildApp } from './app.ts';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.ts';
 import { openDatabase } from './db/connect.ts';
 import { DataDirInUseError } from './db/data-dir-lock.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { ensureDemoData } from './demo/seed.ts';
 import { cprCipher } from './citizens/cpr.ts';
 import { systemClock } from './time.ts';
+import { startScheduler } from '../jobs/scheduler.ts';
 
 function fail(lines: string[]): never {
   for (const line of lines) process.stderr.write(`${line}\n`);
@@ -14,6 +15,7 @@ function fail(lines: string[]): never {
 
 let config: Config;
 try {
+  loadDotEnv();
   config = loadConfig();
 } catch (error) {
   if (error instanceof ConfigError) fail(error.problems.map((p) => `Configuration error: ${p}`));
@@ -37,6 +39,9 @@ try {
 }
 
 const app = await buildApp({ config, database });
+// Every instance runs the scheduled jobs; they coordinate through the database (see jobs/registry.ts).
+const scheduler = startScheduler({ db: database.db, clock: systemClock, log: app.log });
+app.addHook('preClose', async () => scheduler.stop());
 
 // Graceful shutdown: stop accepting, let requests in flight finish, close the database.
 let closing = false;
@@ -47,6 +52,10 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     app.log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
+    // A keep-alive connection whose request finishes after the signal would hold the close open until
+    // it times out: close connections as soon as they have nothing in flight.
+    const idle = setInterval(() => app.server.closeIdleConnections(), 100);
+    idle.unref();
     app.close().then(
       () => process.exit(0),
       (error: unknown) => {

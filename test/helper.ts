@@ -55,7 +55,10 @@ export function useTestApp(options: TestAppOptions = {}): TestApp {
 /** A browser-like client for app.inject: keeps cookies, and fetches the CSRF token a form would carry. */
 export class Agent {
   cookies = new Map<string, string>();
-  constructor(private readonly app: FastifyInstance) {}
+  private readonly app: FastifyInstance;
+  constructor(app: FastifyInstance) {
+    this.app = app;
+  }
 
   private cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');

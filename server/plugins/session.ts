@@ -16,7 +16,6 @@ declare module 'fastify' {
 }
 
 const IDLE_MINUTES = 30;
-const CLEAN_EVERY_MS = 10 * 60 * 1000;
 
 /**
  * Sessions live in Postgres, so any instance behind the load balancer can serve any request, and a
@@ -50,6 +49,7 @@ export function postgresSessionStore(db: Db): fastifySession.SessionStore {
   };
 }
 
+/** Expired sessions are refused by get() at once and deleted by the sessions-cleanup job. */
 export async function deleteExpiredSessions(db: Db, now = new Date()): Promise<number> {
   const result = await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();
   return Number(result.numDeletedRows);
@@ -74,12 +74,6 @@ export default fp(
         maxAge: IDLE_MINUTES * 60_000,
       },
     });
-
-    const timer = setInterval(() => {
-      deleteExpiredSessions(app.db).catch((error: unknown) => app.log.warn({ err: error }, 'session clean-up failed'));
-    }, CLEAN_EVERY_MS);
-    timer.unref();
-    app.addHook('onClose', async () => clearInterval(timer));
   },
   { name: 'session', dependencies: ['db', 'config'] },
 );
