@@ -12,6 +12,7 @@ import viewsPlugin from './plugins/views.ts';
 import staticPlugin from './plugins/static.ts';
 import authPlugin from './plugins/auth.ts';
 import errorsPlugin from './plugins/errors.ts';
+import openapiPlugin from './plugins/openapi.ts';
 import healthRoutes from './health/routes.ts';
 import homeRoutes from './home/routes.ts';
 import accountRoutes from './account/routes.ts';
@@ -57,6 +58,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Shared app plugins
   await app.register(authPlugin);
   await app.register(errorsPlugin);
+  await app.register(openapiPlugin);
 
   // Features
   await app.register(healthRoutes);

@@ -168,3 +168,14 @@ describe('logs', () => {
     }
   });
 });
+
+describe('OpenAPI', () => {
+  it('describes the /api/v1 routes from their schemas, and nothing else', async () => {
+    const response = await ctx.app.inject('/api/v1/openapi.json');
+    expect(response.statusCode).toBe(200);
+    const spec = response.json() as { openapi: string; paths: Record<string, unknown> };
+    expect(spec.openapi).toBe('3.1.0');
+    expect(Object.keys(spec.paths)).toContain('/api/v1/session');
+    expect(Object.keys(spec.paths).every((p) => p.startsWith('/api/v1/'))).toBe(true);
+  });
+});
