@@ -8,7 +8,8 @@ import { jobcenterSettings } from '../jobcenters/queries.ts';
 export default async function homeRoutes(app: FastifyInstance) {
   // One address for everyone: what the service is (logged out), the citizen's overview, or the
   // staff member's start page by role.
-  app.get('/', { config: { access: 'public' } }, async (request, reply) => {
+  const startPages = async () => [{ path: '/' }, ...['reception', 'teamleder', 'admin'].map((as) => ({ path: '/', as }))];
+  app.get('/', { config: { access: 'public', a11y: { examples: startPages } } }, async (request, reply) => {
     const user = request.user;
     const today = todayInCopenhagen(app.clock);
 
