@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Language } from './db/types.ts';
 
@@ -7,9 +8,21 @@ export const DEFAULT_LANGUAGE: Language = 'da';
 
 type Messages = { [key: string]: string | Messages };
 
+/**
+ * A language's texts: every JSON file in views/locales/<language>/, one per feature, merged. A top-level
+ * key may be defined in only one file, so two features never overwrite each other's texts.
+ */
 function load(language: Language): Messages {
-  const file = fileURLToPath(new URL(`../views/locales/${language}.json`, import.meta.url));
-  return JSON.parse(readFileSync(file, 'utf8')) as Messages;
+  const folder = fileURLToPath(new URL(`../views/locales/${language}/`, import.meta.url));
+  const messages: Messages = {};
+  for (const file of readdirSync(folder).filter((f) => f.endsWith('.json')).sort()) {
+    const content = JSON.parse(readFileSync(path.join(folder, file), 'utf8')) as Messages;
+    for (const [key, value] of Object.entries(content)) {
+      if (key in messages) throw new Error(`views/locales/${language}/${file}: "${key}" is already defined in another file`);
+      messages[key] = value;
+    }
+  }
+  return messages;
 }
 
 const catalogues: Record<Language, Messages> = { da: load('da'), en: load('en') };
