@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
 import type { Config } from './config.ts';
 import './route-config.ts';
 import type { DatabaseHandle } from './db/connect.ts';
@@ -19,6 +19,11 @@ import accountRoutes from './account/routes.ts';
 import pagesRoutes from './pages/routes.ts';
 import sessionApi from './account/api.ts';
 import demoRoutes from './demo/routes.ts';
+import integrations from './integrations/plugin.ts';
+import myDataRoutes from './mydata/routes.ts';
+import authRoutes from './auth/routes.ts';
+import kioskSetupRoutes from './kiosk/setup-routes.ts';
+import adminRoutes from './admin/routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -32,6 +37,8 @@ export interface AppOptions {
   clock?: Clock;
   /** Where log lines go (tests capture them); stdout by default. */
   logStream?: NodeJS.WritableStream;
+  /** Sees every route as it is registered, before any plugin (the tests read the route table this way). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 /** Builds the whole portal. main.ts starts it; tests build one per test file. */
@@ -46,6 +53,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
   });
   app.decorate('clock', options.clock ?? systemClock);
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
 
   // Infrastructure
   await app.register(configPlugin, { config });
@@ -63,9 +71,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Features
   await app.register(healthRoutes);
   await app.register(homeRoutes);
+  await app.register(authRoutes);
+  await app.register(kioskSetupRoutes);
   await app.register(accountRoutes);
   await app.register(pagesRoutes);
   await app.register(sessionApi);
+  await app.register(myDataRoutes);
+  await app.register(integrations);
+  await app.register(adminRoutes);
   if (config.demo) await app.register(demoRoutes);
 
   return app;

@@ -34,6 +34,21 @@ const schema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',
     }),
+    CITIZEN_OIDC_ISSUER: z.url({ error: 'must be the URL of the MitID broker (OpenID Connect issuer)' }).optional(),
+    CITIZEN_OIDC_CLIENT_ID: z.string().min(1).optional(),
+    CITIZEN_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    CITIZEN_OIDC_CPR_CLAIM: z.string().min(1, { error: 'must not be empty' }),
+    CITIZEN_OIDC_ACR: z.string().min(1, { error: 'must not be empty' }),
+    STAFF_OIDC_ISSUER: z.url({ error: "must be the URL of the municipality's OpenID Connect provider" }).optional(),
+    STAFF_OIDC_CLIENT_ID: z.string().min(1).optional(),
+    STAFF_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    STAFF_OIDC_GROUPS_CLAIM: z.string().min(1).optional(),
+    STAFF_OIDC_ROLE_GROUPS: z
+      .string()
+      .regex(/^(caseworker|receptionist|team_lead|admin)=[^,=]+(,(caseworker|receptionist|team_lead|admin)=[^,=]+)*$/, {
+        error: 'must be role=group pairs separated by commas, e.g. caseworker=JC-Jobkonsulenter,admin=JC-Admin',
+      })
+      .optional(),
     DATABASE_POOL_SIZE: z.coerce
       .number({ error: 'must be a whole number from 1 to 100' })
       .int({ error: 'must be a whole number from 1 to 100' })
@@ -44,7 +59,18 @@ const schema = z
     if (env.NODE_ENV !== 'production') return;
     // In production every secret must be set on purpose, and the data must live in a real server:
     // the embedded database is a single process and has no backups or replicas.
-    for (const key of ['SESSION_SECRET', 'DATA_KEY', 'DATABASE_URL'] as const) {
+    for (const key of [
+      'SESSION_SECRET',
+      'DATA_KEY',
+      'DATABASE_URL',
+      // Without the demo log-in, these are the only way in.
+      'CITIZEN_OIDC_ISSUER',
+      'CITIZEN_OIDC_CLIENT_ID',
+      'CITIZEN_OIDC_CLIENT_SECRET',
+      'STAFF_OIDC_ISSUER',
+      'STAFF_OIDC_CLIENT_ID',
+      'STAFF_OIDC_CLIENT_SECRET',
+    ] as const) {
       if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when NODE_ENV=production' });
     }
     if (!env.PUBLIC_URL) {
@@ -69,6 +95,23 @@ export interface Config {
   dataKey: string;
   publicUrl: string;
   logLevel: string;
+  /** MitID through the municipality's OIDC broker; undefined when not configured (demo log-in only). */
+  citizenOidc: OidcClientConfig | undefined;
+  /** The municipality's own OIDC provider for staff (often Entra ID). */
+  staffOidc: (OidcClientConfig & { groupsClaim: string | undefined; roleGroups: Record<string, string> }) | undefined;
+  cprClaim: string;
+  /** The lowest acceptable acr (NSIS level) for citizens. */
+  citizenAcr: string;
+}
+
+export interface OidcClientConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+function oidc(issuer: string | undefined, clientId: string | undefined, clientSecret: string | undefined): OidcClientConfig | undefined {
+  return issuer && clientId && clientSecret ? { issuer, clientId, clientSecret } : undefined;
 }
 
 export class ConfigError extends Error {
@@ -86,6 +129,9 @@ const defaults: Record<string, string> = {
   DATA_DIR: './data',
   LOG_LEVEL: 'info',
   DATABASE_POOL_SIZE: '10',
+  // NemLog-in's claim for the CPR number and the NSIS level Betydelig (Substantial).
+  CITIZEN_OIDC_CPR_CLAIM: 'https://data.gov.dk/model/core/eid/cprNumber',
+  CITIZEN_OIDC_ACR: 'https://data.gov.dk/concept/core/nsis/loa/Substantial',
 };
 
 /** A .env file in the working directory, if there is one, fills in what the environment does not set. */
@@ -126,5 +172,16 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     // Links in SMS and e-mails; on a developer's machine, the address the portal listens on.
     publicUrl: (env.PUBLIC_URL ?? `http://127.0.0.1:${env.PORT}`).replace(/\/$/, ''),
     logLevel: env.LOG_LEVEL,
+    citizenOidc: oidc(env.CITIZEN_OIDC_ISSUER, env.CITIZEN_OIDC_CLIENT_ID, env.CITIZEN_OIDC_CLIENT_SECRET),
+    staffOidc: (() => {
+      const base = oidc(env.STAFF_OIDC_ISSUER, env.STAFF_OIDC_CLIENT_ID, env.STAFF_OIDC_CLIENT_SECRET);
+      if (!base) return undefined;
+      const roleGroups = Object.fromEntries(
+        (env.STAFF_OIDC_ROLE_GROUPS ?? '').split(',').filter(Boolean).map((pair) => pair.split('=') as [string, string]),
+      );
+      return { ...base, groupsClaim: env.STAFF_OIDC_GROUPS_CLAIM, roleGroups };
+    })(),
+    cprClaim: env.CITIZEN_OIDC_CPR_CLAIM,
+    citizenAcr: env.CITIZEN_OIDC_ACR,
   };
 }

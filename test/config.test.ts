@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../server/config.ts';
+import { PRODUCTION_OIDC_ENV } from './support/oidc-env.ts';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -29,6 +30,9 @@ describe('configuration', () => {
     expect(problems).toContain('SESSION_SECRET is required when NODE_ENV=production');
     expect(problems).toContain('DATABASE_URL is required when NODE_ENV=production');
     expect(problems).toContain('DATA_KEY is required when NODE_ENV=production');
+    // Without the demo log-in, MitID and the staff provider are the only ways in.
+    expect(problems).toContain('CITIZEN_OIDC_ISSUER is required when NODE_ENV=production');
+    expect(problems).toContain('STAFF_OIDC_CLIENT_SECRET is required when NODE_ENV=production');
     const short = problemsOf({ SESSION_SECRET: 'hunter2' });
     expect(short).toEqual(['SESSION_SECRET must be at least 32 characters']);
   });
@@ -40,6 +44,7 @@ describe('configuration', () => {
       DATA_KEY: 'y'.repeat(40),
       DATABASE_URL: 'postgres://db.internal/portal',
       PUBLIC_URL: 'https://selvbooking.example.dk/',
+      ...PRODUCTION_OIDC_ENV,
     });
     expect(config.demo).toBe(false);
     expect(config.publicUrl).toBe('https://selvbooking.example.dk');

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../server/db/connect.ts';
 import { migrateToLatest, isMigrated } from '../server/db/migrate.ts';
+import { migrations } from '../migrations/index.ts';
 import { recordAudit, systemActor } from '../server/audit/audit.ts';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from './support/databases.ts';
 
@@ -105,7 +106,7 @@ describe.skipIf(!TEST_DATABASE_URL)('PostgreSQL server', () => {
     const others = await Promise.all([1, 2, 3].map(() => openDatabase({ databaseUrl: target.url as string, poolSize: 2 })));
     try {
       const applied = await Promise.all([target, ...others].map((h) => migrateToLatest(h.db)));
-      expect(applied.flat()).toEqual(['0001_core']);
+      expect(applied.flat()).toEqual(Object.keys(migrations));
     } finally {
       await Promise.all(others.map((h) => h.close()));
       await target.close();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse, RouteOptions } from 'fastify';
 import { buildApp } from '../server/app.ts';
 import { loadConfig, type Config } from '../server/config.ts';
 import type { Clock } from '../server/time.ts';
@@ -11,6 +11,8 @@ export interface TestApp {
   database: TestDatabase;
   /** Every log line this app wrote. */
   logs: string[];
+  /** Every route of the app, as registered (static file routes included). */
+  routes: RouteOptions[];
 }
 
 export interface TestAppOptions {
@@ -27,17 +29,19 @@ export function testConfig(env: Record<string, string> = {}): Config {
 export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase({ empty: options.empty ?? false });
   const { stream, lines } = captureLogs();
+  const routes: RouteOptions[] = [];
   const app = await buildApp({
     config: testConfig(options.env),
     database,
     logStream: stream,
+    onRoute: (route) => routes.push(route),
     ...(options.clock ? { clock: options.clock } : {}),
   });
   app.addHook('onClose', async () => {
     stream.end();
   });
   await app.ready();
-  return { app, database, logs: lines };
+  return { app, database, logs: lines, routes };
 }
 
 /** One app for the whole test file: built before the first test, closed (and its database dropped) after the last. */

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../server/db/connect.ts';
 import { REQUIRE_ALL, TEST_DATABASE_URL, adminQuery, databaseUrlFor } from './support/databases.ts';
+import { PRODUCTION_OIDC_ENV } from './support/oidc-env.ts';
 import {
   accepts,
   freePort,
@@ -63,6 +64,7 @@ describe('a bad configuration', () => {
       PORT: String(await freePort()),
       DATA_DIR: await tempDataDir(),
       PUBLIC_URL: 'https://example.test',
+      ...PRODUCTION_OIDC_ENV,
       SESSION_SECRET: secret(),
       DATA_KEY: dataKey,
       DATABASE_URL: 'postgres://portal@127.0.0.1:1/portal',
@@ -271,6 +273,7 @@ describe.skipIf(!TEST_DATABASE_URL && !REQUIRE_ALL)('on PostgreSQL (DATABASE_URL
       SESSION_SECRET: secret(),
       DATA_KEY: secret(),
       PUBLIC_URL: 'https://example.test',
+      ...PRODUCTION_OIDC_ENV,
       DATABASE_URL: url,
       DATA_DIR: await tempDataDir(),
     });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Agent, buildTestApp, useTestApp } from './helper.ts';
 import { findPersonalDataInLogs } from './support/logs.ts';
 import { DEMO_CITIZENS } from '../server/demo/data.ts';
+import { PRODUCTION_OIDC_ENV } from './support/oidc-env.ts';
 
 const ctx = useTestApp();
 
@@ -53,6 +54,7 @@ describe('sessions', () => {
         DATA_KEY: 'k'.repeat(40),
         DATABASE_URL: 'postgres://unused.invalid/portal',
         PUBLIC_URL: 'https://selvbooking.example.dk',
+        ...PRODUCTION_OIDC_ENV,
       },
     });
     try {

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { DbOrTrx, StaffRole } from '../db/types.ts';
 import type { SessionUser } from '../plugins/session.ts';
 import { actorOf, recordAudit } from '../audit/audit.ts';
+import { applyKioskSession } from '../auth/kiosk.ts';
 
 /** Loads what the session keeps about a citizen or a staff member; undefined when unknown or inactive. */
 export async function citizenSessionUser(db: DbOrTrx, citizenId: string): Promise<SessionUser | undefined> {
@@ -29,6 +30,7 @@ export async function logIn(db: DbOrTrx, request: FastifyRequest, user: SessionU
   await request.session.regenerate();
   request.session.user = user;
   request.user = user;
+  await applyKioskSession(request, request.server, user.jobcenterId);
   await recordAudit(db, actorOf(request), {
     action: 'login',
     entity: 'session',

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { isLanguage } from '../i18n.ts';
 import { LANGUAGE_COOKIE } from '../plugins/views.ts';
-import { actorOf, recordAudit } from '../audit/audit.ts';
 
 /** Only a path on this site may be returned to: never another origin (an open redirect). */
 export function safeReturnPath(value: unknown): string {
@@ -10,14 +9,6 @@ export function safeReturnPath(value: unknown): string {
 }
 
 export default async function accountRoutes(app: FastifyInstance) {
-  // Logging out destroys the session in the store, so the old cookie is worthless everywhere.
-  app.post('/logout', { config: { access: 'public' } }, async (request, reply) => {
-    const user = request.session.user;
-    if (user) await recordAudit(app.db, actorOf(request), { action: 'logout', entity: 'session' });
-    await request.session.destroy();
-    return reply.redirect('/', 303);
-  });
-
   // A plain link, so the language can be changed without JavaScript from any page.
   app.get<{ Params: { language: string }; Querystring: { next?: string } }>(
     '/sprog/:language',

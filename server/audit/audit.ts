@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuditAction, DbOrTrx } from '../db/types.ts';
+import type {} from '../integrations/auth.ts'; // FastifyRequest.integrationClient
 
 export interface AuditEntry {
   action: AuditAction;
@@ -23,6 +24,10 @@ export interface Actor {
 }
 
 export function actorOf(request: FastifyRequest): Actor {
+  const client = request.integrationClient;
+  if (client) {
+    return { kind: 'integration', id: client.id, name: client.name, role: 'integration', jobcenterId: client.jobcenterId, requestId: request.id };
+  }
   const user = request.user ?? request.session?.user;
   if (!user) return { kind: 'system', id: null, name: null, role: null, jobcenterId: null, requestId: request.id };
   if (user.kind === 'citizen') {

@@ -43,6 +43,7 @@ export interface JobcenterSettingsTable {
   target_joblog_jobready_cash_benefit: Generated<string>;
   target_joblog_insured_unemployed: Generated<string>;
   target_meeting_rating: Generated<string>;
+  kiosk_idle_seconds: Generated<number>;
   updated_at: DefaultTimestamp;
 }
 
@@ -165,7 +166,62 @@ export interface DemoUsersTable {
   sort_order: Generated<number>;
 }
 
+export interface RateLimitsTable {
+  key: string;
+  window_start: Timestamp;
+  count: number;
+}
+
+export interface KioskDevicesTable {
+  id: Generated<string>;
+  jobcenter_id: string;
+  name: string;
+  created_by: string | null;
+  created_at: DefaultTimestamp;
+  revoked_at: Timestamp | null;
+}
+
+export interface CitizenImportsTable {
+  id: Generated<string>;
+  jobcenter_id: string;
+  staff_id: string | null;
+  file_name: string | null;
+  created_at: DefaultTimestamp;
+  rows_total: number;
+  created_count: number;
+  changed_count: number;
+  unchanged_count: number;
+  refused_count: number;
+  /** JSON text on insert; the refused rows (server/admin/rules.ts RefusedRow[]) when read. */
+  refused: ColumnType<unknown, string, never>;
+}
+
+export interface IntegrationClientsTable {
+  id: Generated<string>;
+  jobcenter_id: string;
+  client_id: string;
+  name: string;
+  capabilities: string[];
+  secret_hash: string;
+  created_at: DefaultTimestamp;
+  created_by: string | null;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  revoked_by: string | null;
+}
+
+export interface IntegrationTokensTable {
+  token_hash: string;
+  jobcenter_id: string;
+  client_id: string;
+  capabilities: string[];
+  created_at: DefaultTimestamp;
+  expires_at: Timestamp;
+}
+
 export interface Database {
+  rate_limits: RateLimitsTable;
+  kiosk_devices: KioskDevicesTable;
   jobcenters: JobcentersTable;
   jobcenter_settings: JobcenterSettingsTable;
   teams: TeamsTable;
@@ -182,6 +238,9 @@ export interface Database {
   retention_settings: RetentionSettingsTable;
   sessions: SessionsTable;
   demo_users: DemoUsersTable;
+  citizen_imports: CitizenImportsTable;
+  integration_clients: IntegrationClientsTable;
+  integration_tokens: IntegrationTokensTable;
 }
 
 export type Db = Kysely<Database>;

@@ -13,6 +13,9 @@ export const DEMO_JOBCENTER = {
 
 export const DEMO_TEAMS = ['Team Nord', 'Team Syd'] as const;
 
+/** The issuer of `npm run dev:idp`: demo staff are mapped to it, so staff login works in development. */
+export const DEV_IDP_ISSUER = 'http://127.0.0.1:3001';
+
 export interface DemoStaff {
   username: string;
   name: string;

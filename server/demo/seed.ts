@@ -3,7 +3,9 @@ import { DateTime } from 'luxon';
 import type { Db, DbOrTrx, TargetGroup } from '../db/types.ts';
 import type { CprCipher } from '../citizens/cpr.ts';
 import { ZONE, type Clock } from '../time.ts';
-import { DEMO_CITIZENS, DEMO_JOBCENTER, DEMO_STAFF, DEMO_TEAMS } from './data.ts';
+import { DEMO_CITIZENS, DEMO_JOBCENTER, DEMO_STAFF, DEMO_TEAMS, DEV_IDP_ISSUER } from './data.ts';
+import { seedDemoIntegrationClient } from '../integrations/demo.ts';
+import { seedAdminDemo } from '../admin/demo.ts';
 
 // Serialises demo seeding across instances starting at the same moment on one server.
 const SEED_LOCK = 7_466_002;
@@ -21,7 +23,7 @@ export interface DemoContext {
 export type DemoSeeder = (trx: DbOrTrx, context: DemoContext) => Promise<void>;
 
 // Each feature adds its demo data here, in the order they depend on each other.
-const featureSeeders: DemoSeeder[] = [];
+const featureSeeders: DemoSeeder[] = [seedDemoIntegrationClient, seedAdminDemo];
 
 const range = (from: DateTime, to?: DateTime) => `[${from.toISODate()},${to ? to.toISODate() : ''})`;
 
@@ -65,7 +67,7 @@ async function seedCore(trx: DbOrTrx, cipher: CprCipher, clock: Clock): Promise<
       .insertInto('staff')
       .values({
         jobcenter_id: jobcenterId,
-        issuer: 'demo',
+        issuer: DEV_IDP_ISSUER,
         subject: person.username,
         name: person.name,
         email: person.email,

@@ -37,6 +37,8 @@ export default async function homeRoutes(app: FastifyInstance) {
       title: 'home.public.title',
       loginRequired: (request.query as Record<string, unknown>).login === 'required',
       demoUsers: demoUsers.filter((u) => u.featured),
+      citizenLogin: app.config.citizenOidc !== undefined,
+      staffLogin: app.config.staffOidc !== undefined,
     });
   });
 }

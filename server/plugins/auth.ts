@@ -2,9 +2,10 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { StaffRole } from '../db/types.ts';
 import type { SessionUser } from './session.ts';
+import { registerIntegrationAuth } from '../integrations/auth.ts';
 
 /** Who may use a route. Every route declares it; a route without a declaration cannot be registered. */
-export type Access = 'public' | Array<'citizen' | StaffRole | 'integration'>;
+export type Access = 'public' | ReadonlyArray<'citizen' | StaffRole | 'integration'>;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -66,11 +67,14 @@ export default fp(
     });
 
     app.decorateRequest('user', undefined);
+    // Integration clients: bearer tokens, checked before validation; their calls never use the session.
+    registerIntegrationAuth(app);
     app.addHook('preHandler', async (request, reply) => {
-      request.user = request.session?.user;
+      request.user = request.integrationClient ? undefined : request.session?.user;
       const access = request.routeOptions.config.access;
       // Not-found and error handlers have no route config: they show nothing personal.
       if (access === undefined) return;
+      if (request.integrationClient) return; // authenticated by its bearer token (integrations/auth.ts)
       if (!mayUse(access, request.user)) return refuse(request, reply);
       if (request.user) reply.header('cache-control', 'no-store');
     });

@@ -34,6 +34,7 @@ export default fp(
         if (csrf) return problem(reply, 403, 'csrf', 'Missing or invalid x-csrf-token header', 'Get a token from GET /api/v1/session.');
         if (error.validation) return problem(reply, 400, 'invalid-request', 'The request is not valid', error.message);
         if (status === 413) return problem(reply, 413, 'too-large', 'The request body is too large');
+        if (status === 429) return problem(reply, 429, 'too-many-requests', 'Too many requests', 'Wait a minute and try again.');
         if (status === 415) return problem(reply, 415, 'unsupported-media-type', 'Send application/json');
         if (status >= 500) return problem(reply, 500, 'internal', 'Something went wrong on our side. Try again in a moment.');
         return problem(reply, status, 'bad-request', 'The request could not be handled');
@@ -48,6 +49,7 @@ export default fp(
           return reply.code(500).type('text/plain; charset=utf-8').send('Der skete en fejl. Prøv igen om lidt. / Something went wrong. Please try again.');
         }
       }
+      if (status === 429) return reply.code(429).page('pages/errors/too-many.hbs', { title: 'errors.tooMany.title' });
       return reply.code(status).page('pages/errors/bad-request.hbs', { title: 'errors.badRequest.title' });
     });
   },

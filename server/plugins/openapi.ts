@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import fastifySwagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
+import { securitySchemes } from '../integrations/capabilities.ts';
 
 /**
  * The OpenAPI description of /api/v1, generated from the route schemas, so it cannot drift from the
@@ -19,6 +20,7 @@ export default fp(
             '(from GET /api/v1/session) on every state-changing call. Errors are application/problem+json with a stable type.',
         },
         servers: [{ url: app.config.publicUrl }],
+        components: { securitySchemes: securitySchemes(app.config.publicUrl) },
       },
       transform: ({ schema, url }) => {
         const visible = url.startsWith('/api/') && url !== '/api/v1/openapi.json';

@@ -58,7 +58,8 @@ export async function deleteExpiredSessions(db: Db, now = new Date()): Promise<n
 export default fp(
   async function sessionPlugin(app: FastifyInstance) {
     const production = app.config.production;
-    await app.register(fastifyCookie);
+    // The secret also signs the kiosk device cookie.
+    await app.register(fastifyCookie, { secret: app.config.sessionSecret });
     await app.register(fastifySession, {
       // __Host- binds the cookie to this exact origin over HTTPS (no Domain, Path=/, Secure).
       cookieName: production ? '__Host-sid' : 'sid',

@@ -115,8 +115,10 @@ export default fp(
         isCitizen: user?.kind === 'citizen',
         isStaff: user?.kind === 'staff',
         demo: app.config.demo,
+        // On a kiosk the page warns before the session ends for want of activity (views/assets/app.js).
+        kioskIdleSeconds: user ? request.session?.kioskIdleSeconds : undefined,
         csrfToken,
-        heading: title,
+        pageHeading: title,
         documentTitle: `${hasErrors ? translate(lang, 'common.errorPrefix') : ''}${title} - ${translate(lang, 'common.serviceName')}`,
         hasErrors,
         errorList,

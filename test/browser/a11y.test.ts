@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import { buildTestApp, type TestApp } from '../helper.ts';
 import { REQUIRE_ALL } from '../support/databases.ts';
@@ -20,8 +20,6 @@ import {
  * that passes axe too. The pages come from the app's own route table, so a new page cannot escape.
  */
 
-// Record the route table: the app's Fastify instance gets an onRoute hook before any plugin runs.
-vi.mock('fastify', async (importOriginal) => (await import('../support/browser.ts')).recordingRoutes(await importOriginal()));
 
 const available = chromiumAvailable();
 
@@ -36,7 +34,7 @@ async function start(): Promise<Suite> {
   try {
     await testApp.app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = testApp.app.server.address() as AddressInfo;
-    const plan = await planVisits(testApp.app);
+    const plan = await planVisits(testApp.app, testApp.routes);
     const harness = await BrowserHarness.launch(`http://127.0.0.1:${port}`);
     return { testApp, harness, plan };
   } catch (error) {

@@ -46,41 +46,6 @@ const PUBLIC_VIEWERS: Array<string | undefined> = [undefined, 'borger01', 'jk01'
 const NOT_PAGES = ['/api/', '/health/', '/dkfds/', '/assets/'];
 
 // ---------------------------------------------------------------------------------------------------
-// The route table
-// ---------------------------------------------------------------------------------------------------
-
-const routeTables = new WeakMap<object, RouteOptions[]>();
-
-/**
- * For vi.mock('fastify'): the same module, whose factory records every route of every instance it
- * creates, through an onRoute hook added before any plugin can register a route.
- *
- *   vi.mock('fastify', async (importOriginal) =>
- *     (await import('../support/browser.ts')).recordingRoutes(await importOriginal()));
- */
-export function recordingRoutes<M extends { default: unknown }>(original: M): M {
-  const factory = original.default as (...args: unknown[]) => FastifyInstance;
-  const recording = (...args: unknown[]): FastifyInstance => {
-    const app = factory(...args);
-    const routes: RouteOptions[] = [];
-    routeTables.set(app, routes);
-    app.addHook('onRoute', (route) => {
-      routes.push(route);
-    });
-    return app;
-  };
-  return { ...original, default: recording, fastify: recording };
-}
-
-export function routeTableOf(app: FastifyInstance): RouteOptions[] {
-  const routes = routeTables.get(app);
-  if (!routes) {
-    throw new Error("No route table for this app: the test file must vi.mock('fastify') with recordingRoutes (see test/support/browser.ts)");
-  }
-  return routes;
-}
-
-// ---------------------------------------------------------------------------------------------------
 // What to visit
 // ---------------------------------------------------------------------------------------------------
 
@@ -121,12 +86,12 @@ function viewersFor(access: Access | undefined): Array<string | undefined> {
 }
 
 /** Every GET route that answers an HTML page, with the users who may see it, in both languages. */
-export async function planVisits(app: FastifyInstance): Promise<Plan> {
+export async function planVisits(app: FastifyInstance, routeTable: RouteOptions[]): Promise<Plan> {
   const visits: Visit[] = [];
   const problems: string[] = [];
   const seen = new Set<string>();
   let forbidden: Omit<Visit, 'lang'> | undefined;
-  for (const route of routeTableOf(app)) {
+  for (const route of routeTable) {
     const url = route.url;
     if (!isGet(route) || NOT_PAGES.some((prefix) => url.startsWith(prefix))) continue;
     const config = (route.config ?? {}) as { html?: boolean; access?: Access; a11y?: { examples: (app: FastifyInstance) => Promise<A11yExample[]> } };
