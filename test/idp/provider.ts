@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
@@ -60,7 +61,8 @@ export async function startTestIdp(options: { port?: number; host?: string; peop
       grant_types: ['authorization_code'],
       response_types: ['code'],
     })),
-    // A fixed development key: this provider exists only for tests and local development.
+    // Fresh keys per start: this provider exists only for tests and local development.
+    jwks: { keys: [{ ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), use: 'sig', kid: 'test' }] },
     cookies: { keys: ['test-identity-provider-cookie-key'] },
     pkce: { required: () => true },
     acrValues: NSIS_LEVELS,
