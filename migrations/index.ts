@@ -3,6 +3,7 @@ import * as m0001 from './0001_core.ts';
 import * as m0002 from './0002_identity.ts';
 import * as m0003 from './0003_admin.ts';
 import * as m0004 from './0004_integration_clients.ts';
+import * as m0005 from './0005_booking.ts';
 
 /**
  * Every migration, in order. A static list rather than a folder scan, so the same code runs under
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0002_identity': m0002,
   '0003_admin': m0003,
   '0004_integration_clients': m0004,
+  '0005_booking': m0005,
 };

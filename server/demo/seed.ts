@@ -181,12 +181,40 @@ export async function ensureDemoData(db: Db, cipher: CprCipher, clock: Clock): P
   });
 }
 
+/**
+ * Deletes every row of one jobcenter, whatever tables the features have added: each table with a
+ * jobcenter_id column is emptied of the jobcenter's rows, retrying in passes until foreign keys allow
+ * it (a savepoint per attempt). The audit log is append-only and keeps its rows.
+ */
+async function deleteJobcenter(trx: DbOrTrx, jobcenterId: string): Promise<void> {
+  const { rows } = await sql<{ table_name: string }>`
+    SELECT table_name FROM information_schema.columns
+    WHERE column_name = 'jobcenter_id' AND table_schema = current_schema() AND table_name NOT IN ('audit_log')
+    ORDER BY table_name`.execute(trx);
+  let remaining = rows.map((r) => r.table_name);
+  for (let pass = 0; pass < 10 && remaining.length > 0; pass++) {
+    const failed: string[] = [];
+    for (const table of remaining) {
+      await sql`SAVEPOINT demo_reset`.execute(trx);
+      try {
+        await sql`DELETE FROM ${sql.table(table)} WHERE jobcenter_id = ${jobcenterId}`.execute(trx);
+        await sql`RELEASE SAVEPOINT demo_reset`.execute(trx);
+      } catch {
+        await sql`ROLLBACK TO SAVEPOINT demo_reset`.execute(trx);
+        failed.push(table);
+      }
+    }
+    remaining = failed;
+  }
+  await trx.deleteFrom('jobcenters').where('id', '=', jobcenterId).execute();
+}
+
 /** `npm run seed:demo`: removes the demo jobcenter (and with it all its data) and seeds it again. */
 export async function resetDemoData(db: Db, cipher: CprCipher, clock: Clock): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(${SEED_LOCK})`.execute(trx);
     await trx.deleteFrom('sessions').execute();
-    await trx.deleteFrom('jobcenters').where('id', '=', DEMO_JOBCENTER.id).execute();
+    await deleteJobcenter(trx, DEMO_JOBCENTER.id);
     await seedAll(trx, cipher, clock);
   });
 }
