@@ -19,6 +19,16 @@ export function loggerOptions(level: string, destination?: NodeJS.WritableStream
         path: request.url.split('?')[0],
       }),
       res: (reply: { statusCode: number }) => ({ statusCode: reply.statusCode }),
+      // Database errors carry the statement's parameters and the offending row ("detail"), which can
+      // hold a phone or CPR number: log what identifies the error, never the data.
+      err: (error: Error & { code?: unknown; constraint?: unknown; statusCode?: unknown }) => ({
+        type: error?.constructor?.name ?? 'Error',
+        message: error?.message,
+        stack: error?.stack ?? '',
+        ...(error?.code !== undefined ? { code: error.code } : {}),
+        ...(error?.constraint !== undefined ? { constraint: error.constraint } : {}),
+        ...(error?.statusCode !== undefined ? { statusCode: error.statusCode } : {}),
+      }),
     },
   };
 }

@@ -219,7 +219,92 @@ export interface IntegrationTokensTable {
   expires_at: Timestamp;
 }
 
+export type MeetingMode = 'in_person' | 'phone' | 'video';
+export type MeetingStatus = 'booked' | 'cancelled' | 'held' | 'no_show';
+export type BookingChannel = 'web' | 'kiosk' | 'assisted' | 'meeting' | 'caseworker';
+export const SELF_BOOKING_CHANNELS: readonly BookingChannel[] = ['web', 'kiosk', 'assisted', 'meeting'];
+export type ActorKind = 'citizen' | 'staff' | 'integration' | 'system';
+
+export interface SlotsTable {
+  id: Generated<string>;
+  jobcenter_id: string;
+  caseworker_id: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  mode: MeetingMode;
+  place: Generated<string>;
+  created_by: string | null;
+  created_at: DefaultTimestamp;
+  withdrawn_at: Timestamp | null;
+}
+
+export interface BookingWindowsTable {
+  id: Generated<string>;
+  jobcenter_id: string;
+  citizen_id: string;
+  earliest_date: string;
+  latest_date: string;
+  deadline: Timestamp;
+  status: Generated<'open' | 'booked' | 'overdue' | 'closed'>;
+  created_by: string | null;
+  created_at: DefaultTimestamp;
+}
+
+export interface MeetingsTable {
+  id: Generated<string>;
+  jobcenter_id: string;
+  citizen_id: string;
+  caseworker_id: string;
+  slot_id: string | null;
+  window_id: string | null;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  mode: MeetingMode;
+  place: Generated<string>;
+  status: Generated<MeetingStatus>;
+  channel: BookingChannel;
+  booked_by_kind: ActorKind;
+  booked_by_id: string | null;
+  booked_at: DefaultTimestamp;
+  sequence: Generated<number>;
+  cancelled_at: Timestamp | null;
+  updated_at: DefaultTimestamp;
+}
+
+export interface MeetingHistoryTable {
+  id: Generated<string>;
+  jobcenter_id: string;
+  meeting_id: string;
+  at: DefaultTimestamp;
+  action: 'booked' | 'moved' | 'cancelled' | 'held' | 'no_show';
+  actor_kind: ActorKind;
+  actor_id: string | null;
+  actor_name: string | null;
+  channel: BookingChannel | null;
+  sequence: number;
+  slot_id: string | null;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  previous_starts_at: Timestamp | null;
+  details: ColumnType<unknown, string | null, never> | null;
+}
+
+export interface BookingEventsTable {
+  id: Generated<string>;
+  jobcenter_id: string;
+  citizen_id: string;
+  window_id: string | null;
+  kind: 'no_slot_available';
+  channel: BookingChannel;
+  at: DefaultTimestamp;
+}
+
 export interface Database {
+  slots: SlotsTable;
+  booking_windows: BookingWindowsTable;
+  meetings: MeetingsTable;
+  meeting_history: MeetingHistoryTable;
+  booking_events: BookingEventsTable;
   rate_limits: RateLimitsTable;
   kiosk_devices: KioskDevicesTable;
   jobcenters: JobcentersTable;
