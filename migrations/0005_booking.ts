@@ -28,7 +28,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       UNIQUE (jobcenter_id, id),
       FOREIGN KEY (jobcenter_id, caseworker_id) REFERENCES staff(jobcenter_id, id),
       -- A caseworker cannot release two times that overlap.
-      EXCLUDE USING gist (caseworker_id WITH =, tstzrange(starts_at, ends_at) WITH &&) WHERE (withdrawn_at IS NULL)
+      CONSTRAINT slots_no_overlap EXCLUDE USING gist (caseworker_id WITH =, tstzrange(starts_at, ends_at) WITH &&) WHERE (withdrawn_at IS NULL)
     )`,
     `CREATE INDEX slots_open ON slots (jobcenter_id, starts_at) WHERE withdrawn_at IS NULL`,
 
@@ -79,8 +79,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       FOREIGN KEY (jobcenter_id, caseworker_id) REFERENCES staff(jobcenter_id, id),
       FOREIGN KEY (jobcenter_id, slot_id) REFERENCES slots(jobcenter_id, id),
       FOREIGN KEY (jobcenter_id, window_id) REFERENCES booking_windows(jobcenter_id, id) ON DELETE SET NULL (window_id),
-      EXCLUDE USING gist (caseworker_id WITH =, tstzrange(starts_at, ends_at) WITH &&) WHERE (status <> 'cancelled'),
-      EXCLUDE USING gist (citizen_id WITH =, tstzrange(starts_at, ends_at) WITH &&) WHERE (status <> 'cancelled')
+      CONSTRAINT meetings_no_caseworker_overlap
+        EXCLUDE USING gist (caseworker_id WITH =, tstzrange(starts_at, ends_at) WITH &&) WHERE (status <> 'cancelled'),
+      CONSTRAINT meetings_no_citizen_overlap
+        EXCLUDE USING gist (citizen_id WITH =, tstzrange(starts_at, ends_at) WITH &&) WHERE (status <> 'cancelled')
     )`,
     `CREATE UNIQUE INDEX meetings_one_per_slot ON meetings (slot_id) WHERE status <> 'cancelled'`,
     `CREATE UNIQUE INDEX meetings_one_per_window ON meetings (window_id) WHERE status <> 'cancelled'`,
