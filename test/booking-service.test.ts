@@ -192,3 +192,25 @@ describe('the database refuses a double booking past the code', () => {
     await expect(sql`UPDATE meeting_history SET action = 'held'`.execute(db)).rejects.toThrow(/append-only/);
   });
 });
+
+describe('free times for a window', () => {
+  it("lists the team's free times inside the window, own caseworker's first, none taken or too soon", async () => {
+    const { freeSlotsForWindow } = await import('../server/booking/queries.ts');
+    const db = ctx.app.db;
+    const citizenId = ids.borger21 as string; // Team Syd, own caseworker jk03
+    const window = { earliest_date: '2027-01-11', latest_date: '2027-01-12' };
+    const own = await createSlot(db, ids.jk03 as string, local('2027-01-12T09:00'));
+    const colleague = await createSlot(db, ids.jk04 as string, local('2027-01-11T09:00'));
+    await createSlot(db, ids.jk01 as string, local('2027-01-11T10:00')); // Team Nord: not offered
+    await createSlot(db, ids.jk03 as string, local('2027-01-13T09:00')); // after the window
+    const taken = await createSlot(db, ids.jk04 as string, local('2027-01-11T11:00'));
+    const windowId = await createWindow(db, ids.borger23 as string, '2027-01-11', '2027-01-12', local('2027-01-08T23:59'));
+    expect((await book('borger23', windowId, taken)).ok).toBe(true);
+    const free = await freeSlotsForWindow(db, '0999', citizenId, window, NOW);
+    expect(free.map((s) => [s.id, s.own_caseworker, s.day])).toEqual([
+      [own, true, '2027-01-12'],
+      [colleague, false, '2027-01-11'],
+    ]);
+    expect(await freeSlotsForWindow(db, '0999', citizenId, window, NOW, { day: '2027-01-11' })).toHaveLength(1);
+  });
+});
