@@ -1,7 +1,8 @@
 import { stringify } from 'csv-stringify/sync';
 import type { DbOrTrx } from '../db/types.ts';
 import { inCopenhagen } from '../time.ts';
-import { MY_DATA_SECTIONS, type MyDataRow, type MyDataScope, type MyDataSection, type MyDataValue } from './sections.ts';
+import type { MyDataRow, MyDataScope, MyDataSection, MyDataValue } from './sections.ts';
+import { MY_DATA_SECTIONS } from './registry.ts';
 
 /** The citizen's copy of everything stored about them, as one document (the JSON download as it is). */
 export interface MyDataExport {

@@ -181,7 +181,8 @@ export const auditSection: MyDataSection = {
  * The sections of the citizen's copy, in the order they appear. Each feature that stores data about
  * citizens adds its section here (meetings, Joblog entries, agreements, ratings, kiosk events, ...).
  */
-export const MY_DATA_SECTIONS: readonly MyDataSection[] = [
+/** The core's sections; server/mydata/registry.ts adds the features' own. */
+export const CORE_SECTIONS: readonly MyDataSection[] = [
   citizenSection,
   targetGroupsSection,
   teamsSection,
