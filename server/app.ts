@@ -24,6 +24,10 @@ import myDataRoutes from './mydata/routes.ts';
 import authRoutes from './auth/routes.ts';
 import kioskSetupRoutes from './kiosk/setup-routes.ts';
 import adminRoutes from './admin/routes.ts';
+import caseworkerBookingRoutes from './booking/caseworker-routes.ts';
+import bookingApi from './booking/api.ts';
+import calendarRoutes from './booking/calendar-routes.ts';
+import citizenBookingRoutes from './booking/citizen-routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -79,6 +83,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(myDataRoutes);
   await app.register(integrations);
   await app.register(adminRoutes);
+  await app.register(caseworkerBookingRoutes);
+  await app.register(bookingApi);
+  await app.register(calendarRoutes);
+  await app.register(citizenBookingRoutes);
   if (config.demo) await app.register(demoRoutes);
 
   return app;

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { bookMeeting, cancelMeeting, moveMeeting, type BookRequest } from '../server/booking/service.ts';
 import type { Actor } from '../server/audit/audit.ts';
 import { useTestApp } from './helper.ts';
-import { createSlot, createWindow, demoIds, local } from './support/booking.ts';
+import { clearBookingDemo, createSlot, createWindow, demoIds, local } from './support/booking.ts';
 
 const ctx = useTestApp();
 let ids: Record<string, string>;
@@ -12,6 +12,7 @@ const citizenActor = (citizenId: string): Actor => ({ kind: 'citizen', id: citiz
 
 beforeAll(async () => {
   ids = await demoIds(ctx.app.db);
+  await clearBookingDemo(ctx.app.db);
 });
 
 function book(citizen: string, windowId: string | null, slotId: string, overrides: Partial<BookRequest> = {}) {

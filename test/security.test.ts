@@ -126,6 +126,10 @@ describe('security headers and errors', () => {
     expect(switched.headers.location).toBe('/tilgaengelighedserklaering');
     expect((await agent.get('/')).body).toContain('<html lang="en">');
     expect((await agent.get('/sprog/da?next=//evil.example')).headers.location).toBe('/');
+    // The link keeps the page's query string, so switching language mid-flow stays on the same step.
+    const page = await agent.get('/tilgaengelighedserklaering?a=1&b=2');
+    expect(page.body).toContain('href="/sprog/en?next=%2Ftilgaengelighedserklaering%3Fa%3D1%26b%3D2"');
+    expect((await agent.get('/sprog/da?next=%2Ftilgaengelighedserklaering%3Fa%3D1%26b%3D2')).headers.location).toBe('/tilgaengelighedserklaering?a=1&b=2');
     expect((await agent.get('/sprog/xx')).statusCode).toBe(404);
   });
 

@@ -18,6 +18,8 @@ export interface Meeting {
   channel: BookingChannel;
   sequence: number;
   booked_at: Date;
+  /** The caseworker's name, so a receipt needs no second query. */
+  caseworker_name: string;
 }
 
 export type Outcome = { ok: true; meeting: Meeting } | { ok: false; refusal: Refusal };
@@ -82,6 +84,9 @@ export async function bookMeeting(db: DbOrTrx, request: BookRequest): Promise<Ou
             JOIN staff st ON st.jobcenter_id = ct.jobcenter_id AND st.team_id = ct.team_id
             WHERE ct.citizen_id = ${request.citizenId}::uuid AND st.id = sl.caseworker_id
               AND ct.period @> (sl.starts_at AT TIME ZONE ${ZONE})::date)
+        -- Bookers of one slot queue here, so the loser meets the winner's committed row (a clean
+        -- constraint violation) instead of both checking the exclusion constraints at once (a deadlock).
+        FOR NO KEY UPDATE OF sl
       ),
       m AS (
         INSERT INTO meetings (jobcenter_id, citizen_id, caseworker_id, slot_id, window_id, starts_at, ends_at, mode, place,
@@ -110,7 +115,7 @@ export async function bookMeeting(db: DbOrTrx, request: BookRequest): Promise<Ou
                citizen_id, jsonb_build_object('channel', channel, 'starts_at', starts_at), ${a.requestId}
         FROM m
       )
-      SELECT * FROM m`.execute(db);
+      SELECT m.*, (SELECT name FROM staff WHERE id = m.caseworker_id AND jobcenter_id = m.jobcenter_id) AS caseworker_name FROM m`.execute(db);
     const meeting = rows[0];
     if (meeting) return { ok: true, meeting };
   } catch (error) {
@@ -219,6 +224,9 @@ export async function moveMeeting(db: DbOrTrx, request: ChangeRequest & { slotId
             JOIN staff st ON st.jobcenter_id = ct.jobcenter_id AND st.team_id = ct.team_id
             WHERE ct.citizen_id = cur.citizen_id AND st.id = sl.caseworker_id
               AND ct.period @> (sl.starts_at AT TIME ZONE ${ZONE})::date)
+        -- Bookers of one slot queue here, so the loser meets the winner's committed row (a clean
+        -- constraint violation) instead of both checking the exclusion constraints at once (a deadlock).
+        FOR NO KEY UPDATE OF sl
       ),
       u AS (
         UPDATE meetings mt
@@ -251,7 +259,7 @@ export async function moveMeeting(db: DbOrTrx, request: ChangeRequest & { slotId
                citizen_id, jsonb_build_object('moved_from', previous_starts_at, 'moved_to', starts_at), ${a.requestId}
         FROM u
       )
-      SELECT * FROM u`.execute(db);
+      SELECT u.*, (SELECT name FROM staff WHERE id = u.caseworker_id AND jobcenter_id = u.jobcenter_id) AS caseworker_name FROM u`.execute(db);
     const meeting = rows[0];
     if (meeting) return { ok: true, meeting };
   } catch (error) {
@@ -301,7 +309,7 @@ export async function cancelMeeting(db: DbOrTrx, request: ChangeRequest): Promis
              citizen_id, jsonb_build_object('cancelled', starts_at), ${a.requestId}
       FROM u
     )
-    SELECT * FROM u`.execute(db);
+    SELECT u.*, (SELECT name FROM staff WHERE id = u.caseworker_id AND jobcenter_id = u.jobcenter_id) AS caseworker_name FROM u`.execute(db);
   const meeting = rows[0];
   if (meeting) return { ok: true, meeting };
   return { ok: false, refusal: await diagnoseChange(db, request, undefined) };

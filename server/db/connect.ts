@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { CompiledQuery, Kysely, PGliteDialect, PostgresDialect, type DatabaseConnection } from 'kysely';
+import { CompiledQuery, Kysely, PGliteDialect, PostgresDialect, type DatabaseConnection, type LogConfig } from 'kysely';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
@@ -33,6 +33,38 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** A migrated PGlite data folder dump to start from (tests clone a template this way). */
   loadDataDir?: Blob;
+  /** Sees every statement sent, BEGIN and COMMIT included (the tests count round trips with it). */
+  onQuery?: (sql: string) => void;
+}
+
+function queryLog(onQuery: DatabaseOptions['onQuery']): { log?: LogConfig } {
+  return onQuery ? { log: (event) => onQuery(event.query.sql) } : {};
+}
+
+const preparedNames = new WeakMap<pg.PoolClient, Map<string, string>>();
+
+function preparingPool(pool: pg.Pool, cap = 100) {
+  return {
+    async connect() {
+      const client = await pool.connect();
+      let names = preparedNames.get(client);
+      if (!names) preparedNames.set(client, (names = new Map()));
+      const known = names;
+      return {
+        query(text: unknown, values?: unknown[]) {
+          if (typeof text !== 'string') return client.query(text as never);
+          let name = known.get(text);
+          if (!name && known.size < cap) {
+            name = `s${known.size}`;
+            known.set(text, name);
+          }
+          return name ? client.query({ name, text, values: values ?? [] }) : client.query(text, values);
+        },
+        release: (error?: Error) => client.release(error),
+      };
+    },
+    end: () => pool.end(),
+  };
 }
 
 /** The Kysely instance: `pg` against a real server when a URL is given, PGlite in-process otherwise. */
@@ -41,7 +73,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
     // An idle client that loses its server must not crash the process; the next query reports it.
     pool.on('error', () => {});
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool, onCreateConnection: useUtc }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: process.env.PREPARE === '1' ? (preparingPool(pool) as never) : pool, onCreateConnection: useUtc }), ...queryLog(options.onQuery) });
     return { db, engine: 'postgres', close: () => db.destroy() };
   }
 
@@ -60,7 +92,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       parsers: { [DATE_OID]: (value: string) => value, [DATERANGE_OID]: (value: string) => value },
       ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
     });
-    const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite, onCreateConnection: useUtc }) });
+    const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite, onCreateConnection: useUtc }), ...queryLog(options.onQuery) });
     return {
       db,
       engine: 'pglite',

@@ -6,6 +6,7 @@ import { ZONE, type Clock } from '../time.ts';
 import { DEMO_CITIZENS, DEMO_JOBCENTER, DEMO_STAFF, DEMO_TEAMS, DEV_IDP_ISSUER } from './data.ts';
 import { seedDemoIntegrationClient } from '../integrations/demo.ts';
 import { seedAdminDemo } from '../admin/demo.ts';
+import { seedBookingDemo } from '../booking/demo.ts';
 
 // Serialises demo seeding across instances starting at the same moment on one server.
 const SEED_LOCK = 7_466_002;
@@ -23,7 +24,7 @@ export interface DemoContext {
 export type DemoSeeder = (trx: DbOrTrx, context: DemoContext) => Promise<void>;
 
 // Each feature adds its demo data here, in the order they depend on each other.
-const featureSeeders: DemoSeeder[] = [seedDemoIntegrationClient, seedAdminDemo];
+const featureSeeders: DemoSeeder[] = [seedDemoIntegrationClient, seedAdminDemo, seedBookingDemo];
 
 const range = (from: DateTime, to?: DateTime) => `[${from.toISODate()},${to ? to.toISODate() : ''})`;
 

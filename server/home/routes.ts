@@ -4,6 +4,7 @@ import { staffOverview } from '../staff/queries.ts';
 import { listDemoUsers } from '../demo/queries.ts';
 import { todayInCopenhagen } from '../time.ts';
 import { jobcenterSettings } from '../jobcenters/queries.ts';
+import { citizenBookingOverview } from '../booking/citizen-routes.ts';
 
 export default async function homeRoutes(app: FastifyInstance) {
   // One address for everyone: what the service is (logged out), the citizen's overview, or the
@@ -16,7 +17,8 @@ export default async function homeRoutes(app: FastifyInstance) {
     if (user?.kind === 'citizen') {
       const overview = await citizenOverview(app.db, user.jobcenterId, user.citizenId, today);
       const settings = await jobcenterSettings(app.db, user.jobcenterId);
-      return reply.page('pages/home/citizen.hbs', { title: 'home.citizen.title', titleValues: { name: overview?.name }, overview, settings });
+      const booking = await citizenBookingOverview(app.db, user, app.clock.now(), request.language, settings?.move_notice_hours ?? 24);
+      return reply.page('pages/home/citizen.hbs', { title: 'home.citizen.title', titleValues: { name: overview?.name }, overview, settings, booking });
     }
 
     if (user?.kind === 'staff') {

@@ -63,6 +63,7 @@ export function createHandlebars(): typeof Handlebars {
   hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
   hbs.registerHelper('not', (a: unknown) => !a);
   hbs.registerHelper('inc', (n: unknown) => Number(n) + 1);
+  hbs.registerHelper('encode', (value: unknown) => encodeURIComponent(String(value ?? '')));
   hbs.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
   hbs.registerHelper('and', (...args: unknown[]) => args.slice(0, -1).every(Boolean));
   hbs.registerHelper('lookupValue', (values: unknown, name: unknown) =>

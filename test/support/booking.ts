@@ -48,3 +48,18 @@ export async function createWindow(
     .executeTakeFirstOrThrow();
   return row.id;
 }
+
+/**
+ * Removes the demo's booking data (released times, booking windows, meetings with their history), for
+ * test files that build their own booking situations at fixed dates: the demo's times are relative to
+ * the day the template was seeded and would otherwise collide with them.
+ */
+export async function clearBookingDemo(db: Db): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    // The history goes with its meetings (the append-only trigger allows that cascade).
+    await trx.deleteFrom('meetings').where('jobcenter_id', '=', '0999').execute();
+    await trx.deleteFrom('booking_events').where('jobcenter_id', '=', '0999').execute();
+    await trx.deleteFrom('booking_windows').where('jobcenter_id', '=', '0999').execute();
+    await trx.deleteFrom('slots').where('jobcenter_id', '=', '0999').execute();
+  });
+}

@@ -42,12 +42,15 @@ export interface TestDatabase extends DatabaseHandle {
  * template (CREATE DATABASE ... TEMPLATE), on PGlite a fresh in-memory instance loaded from the
  * template's dump. `empty: true` gives one with no schema at all.
  */
-export async function createTestDatabase(options: { empty?: boolean; poolSize?: number } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  options: { empty?: boolean; poolSize?: number; onQuery?: (sql: string) => void } = {},
+): Promise<TestDatabase> {
+  const onQuery = options.onQuery ? { onQuery: options.onQuery } : {};
   if (TEST_DATABASE_URL) {
     const name = `portal_test_${randomBytes(6).toString('hex')}`;
     await adminQuery(options.empty ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
     const url = databaseUrlFor(name);
-    const handle = await openDatabase({ databaseUrl: url, poolSize: options.poolSize ?? 4 });
+    const handle = await openDatabase({ databaseUrl: url, poolSize: options.poolSize ?? 4, ...onQuery });
     return {
       ...handle,
       name,
@@ -61,6 +64,6 @@ export async function createTestDatabase(options: { empty?: boolean; poolSize?: 
   const dump = process.env.PORTAL_PGLITE_TEMPLATE;
   if (!options.empty && !dump) throw new Error('test/global-setup.ts did not prepare the PGlite template');
   const loadDataDir = options.empty ? undefined : new Blob([await readFile(dump as string)]);
-  const handle = await openDatabase({ dataDir: 'memory://', ...(loadDataDir ? { loadDataDir } : {}) });
+  const handle = await openDatabase({ dataDir: 'memory://', ...(loadDataDir ? { loadDataDir } : {}), ...onQuery });
   return { ...handle, name: undefined, url: undefined };
 }
