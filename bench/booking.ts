@@ -1,20 +1,24 @@
 /**
  * npm run bench:booking — booking throughput over HTTP against a ceiling measured in the same run.
  *
- *   booking  the whole portal (session from Postgres, CSRF, access check, validation, the one booking
- *            statement: checks + meeting + history + outbox + audit, the meeting as the citizen sees it,
- *            session saved), many citizens each booking a distinct free time: POST /api/v1/me/meetings.
+ *   booking  the whole portal (session read from Postgres, CSRF, access check, validation, the one
+ *            booking statement: checks + meeting + history + outbox + audit, answering the meeting with
+ *            its caseworker's name; the session written only if it changed or its expiry is due), many
+ *            citizens each booking a distinct free time: POST /api/v1/me/meetings.
  *   ceiling  D: a bare Fastify route with no session and no checks that runs one INSERT of the same kind
  *            of row into the same meetings table (same constraints and indexes): POST /bare.
  *
  * Real PostgreSQL only (BENCH_DATABASE_URL or TEST_DATABASE_URL; a database of its own is created and
  * dropped), loopback only, each server in a process of its own, the load from this one. Bounded: a
  * fixed number of requests per phase. Prints both throughputs, p50/p99 latencies and the ratio (goal
- * >= 0.5). Not part of CI. Knobs: BENCH_BOOKINGS (per phase, default 3000), BENCH_CONNECTIONS (default
- * 32), BENCH_POOL (database pool per server, default 10).
+ * >= 0.5), and the CPU each request cost the server, its PostgreSQL backends and the load generator.
+ * Not part of CI. Knobs: BENCH_BOOKINGS (per phase, default 3000), BENCH_CONNECTIONS (default 32),
+ * BENCH_POOL (database pool per server, default 10), BENCH_KEEP_DATABASE=1, BENCH_PROFILE=app|bare.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -91,7 +95,12 @@ async function serve(kind: 'app' | 'bare', databaseUrl: string): Promise<void> {
 }
 
 function startServer(kind: 'app' | 'bare', databaseUrl: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(fileURLToPath(import.meta.url), ['serve', kind, databaseUrl], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_PROFILE=app|bare writes that server's CPU profile (.cpuprofile) to the system's temporary folder.
+  const profile = process.env.BENCH_PROFILE === kind ? ['--cpu-prof', `--cpu-prof-dir=${path.join(tmpdir(), 'bench-profiles')}`] : [];
+  const child = fork(fileURLToPath(import.meta.url), ['serve', kind, databaseUrl], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [...process.execArgv, ...profile],
+  });
   return new Promise((resolve, reject) => {
     child.once('message', (message) => resolve({ child, port: (message as { port: number }).port }));
     child.once('exit', (code) => reject(new Error(`the ${kind} server exited (${code})`)));

@@ -99,6 +99,33 @@ describe.skipIf(!TEST_DATABASE_URL && !REQUIRE_ALL)('booking races on PostgreSQL
     expect(await db.selectFrom('meetings').select('id').where('citizen_id', '=', citizen.id).execute()).toHaveLength(1);
   });
 
+  it('one citizen booking overlapping times in two windows at once, with two caseworkers: one meeting, never a 500', async () => {
+    const db = server.app.db;
+    const first = await createCaseworker(db, 'Overlap One');
+    const second = await createCaseworker(db, 'Overlap Two');
+    const [citizen] = await createCitizens(db, 1, { prefix: 'overlap' });
+    if (!citizen) throw new Error('no citizen');
+    const windows = [
+      await createWindow(db, citizen.id, '2026-03-09', '2026-03-13', local('2026-03-06T23:59')),
+      await createWindow(db, citizen.id, '2026-03-09', '2026-03-13', local('2026-03-06T23:59')),
+    ];
+    const slots = [await createSlot(db, first, local('2026-03-11T10:00')), await createSlot(db, second, local('2026-03-11T10:15'))];
+    const session = await new HttpClient(server.url).logIn(citizen.username);
+    const connections = Array.from({ length: 20 }, () => {
+      const client = new HttpClient(server.url);
+      for (const [name, value] of session.cookies) client.cookies.set(name, value);
+      client.csrf = session.csrf;
+      return client;
+    });
+    const answers = await Promise.all(
+      connections.map((client, i) => client.send('POST', '/api/v1/me/meetings', { json: { windowId: windows[i % 2], slotId: slots[i % 2] } })),
+    );
+    expect(answers.every((a) => a.status < 500)).toBe(true);
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    const live = await db.selectFrom('meetings').select('id').where('citizen_id', '=', citizen.id).where('status', '<>', 'cancelled').execute();
+    expect(live).toHaveLength(1);
+  });
+
   it('moves under contention: one of 20 gets the time, and a lost move leaves the old meeting untouched', async () => {
     const db = server.app.db;
     const caseworker = await createCaseworker(db, 'Move Test');

@@ -215,3 +215,30 @@ describe('free times for a window', () => {
     expect(await freeSlotsForWindow(db, '0999', citizenId, window, NOW, { day: '2027-01-11' })).toHaveLength(1);
   });
 });
+
+describe('inside a caller transaction', () => {
+  it('answers a lost race with a refusal and leaves the transaction usable', async () => {
+    const db = ctx.app.db;
+    const slot = await createSlot(db, ids.jk02 as string, local('2027-02-01T10:00'));
+    const w1 = await createWindow(db, ids.borger06 as string, '2027-02-01', '2027-02-05', local('2027-01-29T23:59'));
+    const w2 = await createWindow(db, ids.borger08 as string, '2027-02-01', '2027-02-05', local('2027-01-29T23:59'));
+    expect((await book('borger06', w1, slot)).ok).toBe(true);
+    const outcome = await db.transaction().execute(async (trx) => {
+      // Past the code's own check: the constraint must answer, inside this transaction.
+      await trx.updateTable('meetings').set({ window_id: null }).where('slot_id', '=', slot).execute();
+      const result = await bookMeeting(trx, {
+        jobcenterId: '0999',
+        citizenId: ids.borger08 as string,
+        windowId: w2,
+        slotId: slot,
+        channel: 'web',
+        actor: citizenActor(ids.borger08 as string),
+        now: NOW,
+      });
+      // Still usable after the refusal.
+      await trx.selectFrom('meetings').select('id').limit(1).execute();
+      return result;
+    });
+    expect(outcome).toEqual({ ok: false, refusal: 'slot-taken' });
+  });
+});

@@ -136,6 +136,10 @@ export type WithdrawOutcome = 'withdrawn' | 'not-found' | 'has-meeting' | 'past'
  * meeting must be moved or cancelled first.
  */
 export async function withdrawSlot(db: DbOrTrx, jobcenterId: string, caseworkerId: string, slotId: string, now: Date): Promise<WithdrawOutcome> {
+  if (!db.isTransaction) return db.transaction().execute((trx) => withdrawSlot(trx, jobcenterId, caseworkerId, slotId, now));
+  // A booking of this slot holds the slot row until it commits: wait for it here, so the check below
+  // (a new statement, a new snapshot) sees its meeting and the slot is never withdrawn under it.
+  await sql`SELECT 1 FROM slots WHERE id = ${slotId}::uuid AND jobcenter_id = ${jobcenterId} FOR UPDATE`.execute(db);
   const { rows } = await sql<{ id: string }>`
     UPDATE slots sl SET withdrawn_at = ${now}::timestamptz
     WHERE sl.id = ${slotId}::uuid AND sl.jobcenter_id = ${jobcenterId} AND sl.caseworker_id = ${caseworkerId}::uuid

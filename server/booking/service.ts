@@ -26,6 +26,35 @@ export type Outcome = { ok: true; meeting: Meeting } | { ok: false; refusal: Ref
 
 const ZONE = 'Europe/Copenhagen';
 
+/**
+ * Runs one statement whose constraint violation is an answer, not a failure. Inside a caller's
+ * transaction a failed statement would abort the whole transaction, so there it gets a savepoint.
+ */
+async function attempt<T>(db: DbOrTrx, statement: () => Promise<T>): Promise<T> {
+  // Two bookings whose exclusion checks cross (one citizen, overlapping times in two windows) can
+  // deadlock; PostgreSQL aborts one of them, which then simply runs again and gets its clean answer.
+  for (let tries = 1; ; tries++) {
+    try {
+      return await once(db, statement);
+    } catch (error) {
+      if ((error as { code?: string }).code !== '40P01' || tries >= 3) throw error;
+    }
+  }
+}
+
+async function once<T>(db: DbOrTrx, statement: () => Promise<T>): Promise<T> {
+  if (!db.isTransaction) return statement();
+  await sql`SAVEPOINT booking_attempt`.execute(db);
+  try {
+    const result = await statement();
+    await sql`RELEASE SAVEPOINT booking_attempt`.execute(db);
+    return result;
+  } catch (error) {
+    await sql`ROLLBACK TO SAVEPOINT booking_attempt`.execute(db);
+    throw error;
+  }
+}
+
 /** The database said no through a constraint: the race was lost (or the rule broken past the code). */
 function refusalFrom(error: unknown): Refusal | undefined {
   const code = (error as { code?: string }).code;
@@ -62,7 +91,7 @@ export async function bookMeeting(db: DbOrTrx, request: BookRequest): Promise<Ou
   const a = actorColumns(request.actor);
   const enforceDeadline = deadlineApplies(request.channel);
   try {
-    const { rows } = await sql<Meeting>`
+    const { rows } = await attempt(db, () => sql<Meeting>`
       WITH settings AS (
         SELECT min_booking_notice_minutes FROM jobcenter_settings WHERE jobcenter_id = ${request.jobcenterId}
       ),
@@ -115,7 +144,7 @@ export async function bookMeeting(db: DbOrTrx, request: BookRequest): Promise<Ou
                citizen_id, jsonb_build_object('channel', channel, 'starts_at', starts_at), ${a.requestId}
         FROM m
       )
-      SELECT m.*, (SELECT name FROM staff WHERE id = m.caseworker_id AND jobcenter_id = m.jobcenter_id) AS caseworker_name FROM m`.execute(db);
+      SELECT m.*, (SELECT name FROM staff WHERE id = m.caseworker_id AND jobcenter_id = m.jobcenter_id) AS caseworker_name FROM m`.execute(db));
     const meeting = rows[0];
     if (meeting) return { ok: true, meeting };
   } catch (error) {
@@ -201,7 +230,7 @@ export interface ChangeRequest {
 export async function moveMeeting(db: DbOrTrx, request: ChangeRequest & { slotId: string; channel: BookingChannel }): Promise<Outcome> {
   const a = actorColumns(request.actor);
   try {
-    const { rows } = await sql<Meeting>`
+    const { rows } = await attempt(db, () => sql<Meeting>`
       WITH settings AS (
         SELECT move_notice_hours, min_booking_notice_minutes FROM jobcenter_settings WHERE jobcenter_id = ${request.jobcenterId}
       ),
@@ -259,7 +288,7 @@ export async function moveMeeting(db: DbOrTrx, request: ChangeRequest & { slotId
                citizen_id, jsonb_build_object('moved_from', previous_starts_at, 'moved_to', starts_at), ${a.requestId}
         FROM u
       )
-      SELECT u.*, (SELECT name FROM staff WHERE id = u.caseworker_id AND jobcenter_id = u.jobcenter_id) AS caseworker_name FROM u`.execute(db);
+      SELECT u.*, (SELECT name FROM staff WHERE id = u.caseworker_id AND jobcenter_id = u.jobcenter_id) AS caseworker_name FROM u`.execute(db));
     const meeting = rows[0];
     if (meeting) return { ok: true, meeting };
   } catch (error) {

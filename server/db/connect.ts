@@ -6,6 +6,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import type { Database } from './types.ts';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
+import { prepareRepeatedStatements } from './prepared.ts';
 
 // `date` values stay the text PostgreSQL sends ("2026-03-29"): turning them into a JS Date would put
 // them at midnight in the machine's time zone and move them a day under TZ=Pacific/Auckland.
@@ -41,39 +42,14 @@ function queryLog(onQuery: DatabaseOptions['onQuery']): { log?: LogConfig } {
   return onQuery ? { log: (event) => onQuery(event.query.sql) } : {};
 }
 
-const preparedNames = new WeakMap<pg.PoolClient, Map<string, string>>();
-
-function preparingPool(pool: pg.Pool, cap = 100) {
-  return {
-    async connect() {
-      const client = await pool.connect();
-      let names = preparedNames.get(client);
-      if (!names) preparedNames.set(client, (names = new Map()));
-      const known = names;
-      return {
-        query(text: unknown, values?: unknown[]) {
-          if (typeof text !== 'string') return client.query(text as never);
-          let name = known.get(text);
-          if (!name && known.size < cap) {
-            name = `s${known.size}`;
-            known.set(text, name);
-          }
-          return name ? client.query({ name, text, values: values ?? [] }) : client.query(text, values);
-        },
-        release: (error?: Error) => client.release(error),
-      };
-    },
-    end: () => pool.end(),
-  };
-}
-
 /** The Kysely instance: `pg` against a real server when a URL is given, PGlite in-process otherwise. */
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
     // An idle client that loses its server must not crash the process; the next query reports it.
     pool.on('error', () => {});
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: process.env.PREPARE === '1' ? (preparingPool(pool) as never) : pool, onCreateConnection: useUtc }), ...queryLog(options.onQuery) });
+    prepareRepeatedStatements(pool);
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool, onCreateConnection: useUtc }), ...queryLog(options.onQuery) });
     return { db, engine: 'postgres', close: () => db.destroy() };
   }
 

@@ -17,24 +17,40 @@ declare module 'fastify' {
 
 const IDLE_MINUTES = 30;
 
+/** Session data compared whatever order its keys come back in (jsonb reorders them), without the cookie. */
+function contentOf(data: unknown): string {
+  const canonical = (value: unknown): unknown =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical((value as Record<string, unknown>)[key])]))
+      : value;
+  return JSON.stringify(canonical({ ...(data as object), cookie: null }));
+}
+
 /**
  * Sessions live in Postgres, so any instance behind the load balancer can serve any request, and a
  * destroyed session is gone everywhere at once (logging out really logs out).
+ *
+ * A request that changed nothing in the session only moves its expiry on, and that is written at most
+ * once per tenth of the session's lifetime (at most a minute): most requests cost one read, not a read
+ * and a write (what connect-mongo calls touchAfter). The session may so end up to that much before the
+ * cookie says, never after. A changed session is always written.
  */
 export function postgresSessionStore(db: Db): fastifySession.SessionStore {
-  const seen = new Map<string, { body: string; expires: number }>();
-  const canonical = (value: unknown): unknown =>
-    value && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]))
-      : value;
-  const bodyOf = (data: unknown) => JSON.stringify(canonical({ ...(data as object), cookie: null }));
+  /** What this instance last read or wrote per session: its content and the expiry in the table. */
+  const known = new Map<string, { content: string; expires: number }>();
+  const remember = (sid: string, content: string, expires: number) => {
+    known.delete(sid);
+    if (known.size >= 10_000) known.delete(known.keys().next().value as string);
+    known.set(sid, { content, expires });
+  };
   return {
     set(sid, session, callback) {
       const expires = session.cookie.expires ?? new Date(Date.now() + IDLE_MINUTES * 60_000);
       const data = JSON.stringify(session);
-      const last = seen.get(sid);
+      const content = contentOf(JSON.parse(data));
+      const last = known.get(sid);
       const slack = Math.min(60_000, (session.cookie.originalMaxAge ?? IDLE_MINUTES * 60_000) / 10);
-      if (process.env.SKIP === '1' && last && last.body === bodyOf(JSON.parse(data)) && expires.getTime() - last.expires < slack) {
+      if (last && last.content === content && expires.getTime() - last.expires < slack) {
         callback();
         return;
       }
@@ -42,7 +58,10 @@ export function postgresSessionStore(db: Db): fastifySession.SessionStore {
         .values({ sid, data, expires_at: expires })
         .onConflict((oc) => oc.column('sid').doUpdateSet({ data, expires_at: expires }))
         .execute()
-        .then(() => callback(), callback);
+        .then(() => {
+          remember(sid, content, expires.getTime());
+          callback();
+        }, callback);
     },
     get(sid, callback) {
       db.selectFrom('sessions')
@@ -51,14 +70,13 @@ export function postgresSessionStore(db: Db): fastifySession.SessionStore {
         .where('expires_at', '>', new Date())
         .executeTakeFirst()
         .then((row) => {
-          if (row) {
-            if (seen.size > 10_000) seen.clear();
-            seen.set(sid, { body: bodyOf(row.data), expires: row.expires_at.getTime() });
-          }
+          if (row) remember(sid, contentOf(row.data), row.expires_at.getTime());
+          else known.delete(sid);
           callback(null, row ? (row.data as Session) : null);
         }, callback);
     },
     destroy(sid, callback) {
+      known.delete(sid);
       db.deleteFrom('sessions')
         .where('sid', '=', sid)
         .execute()
