@@ -1,3 +1,4 @@
+import { freeSlotsForWindow } from './queries.ts';
 import { sql } from 'kysely';
 import type { BookingChannel, DbOrTrx, MeetingMode, MeetingStatus } from '../db/types.ts';
 import { defaultDeadline } from './rules.ts';
@@ -250,27 +251,7 @@ export interface TeamFreeSlot {
  * the citizen. The first `limit`, by time.
  */
 export async function teamFreeSlots(db: DbOrTrx, jobcenterId: string, citizenId: string, now: Date, limit: number): Promise<TeamFreeSlot[]> {
-  const { rows } = await sql<TeamFreeSlot>`
-    SELECT sl.id, sl.starts_at, sl.ends_at, sl.mode, sl.place, st.name AS caseworker_name,
-           EXISTS (SELECT 1 FROM citizen_caseworkers cc
-                   WHERE cc.citizen_id = ${citizenId}::uuid AND cc.staff_id = sl.caseworker_id
-                     AND cc.period @> (sl.starts_at AT TIME ZONE ${ZONE})::date) AS own_caseworker,
-           to_char((sl.starts_at AT TIME ZONE ${ZONE})::date, 'YYYY-MM-DD') AS day
-    FROM slots sl
-    JOIN staff st ON st.jobcenter_id = sl.jobcenter_id AND st.id = sl.caseworker_id
-    JOIN jobcenter_settings js ON js.jobcenter_id = sl.jobcenter_id
-    WHERE sl.jobcenter_id = ${jobcenterId} AND sl.withdrawn_at IS NULL
-      AND sl.starts_at >= ${now}::timestamptz + make_interval(mins => js.min_booking_notice_minutes)
-      AND EXISTS (SELECT 1 FROM citizen_teams ct
-                  WHERE ct.citizen_id = ${citizenId}::uuid AND ct.team_id = st.team_id
-                    AND ct.period @> (sl.starts_at AT TIME ZONE ${ZONE})::date)
-      AND NOT EXISTS (SELECT 1 FROM meetings m WHERE m.slot_id = sl.id AND m.status <> 'cancelled')
-      AND NOT EXISTS (SELECT 1 FROM meetings m
-                      WHERE m.citizen_id = ${citizenId}::uuid AND m.status <> 'cancelled'
-                        AND tstzrange(m.starts_at, m.ends_at) && tstzrange(sl.starts_at, sl.ends_at))
-    ORDER BY sl.starts_at, st.name
-    LIMIT ${limit}`.execute(db);
-  return rows;
+  return freeSlotsForWindow(db, jobcenterId, citizenId, null, now, { limit, byTimeOnly: true });
 }
 
 /**

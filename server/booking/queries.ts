@@ -53,7 +53,7 @@ export interface FreeSlot {
 }
 
 /**
- * The free times a citizen may book in a window: slots of caseworkers in the citizen's team on that
+ * The free times a citizen may book in a window (or, for staff booking outside any window, at all): slots of caseworkers in the citizen's team on that
  * day, inside the window's dates, at least the jobcenter's minimum notice ahead, not taken, and not
  * overlapping another meeting of the citizen. Own caseworker's first, then by time.
  */
@@ -61,9 +61,9 @@ export async function freeSlotsForWindow(
   db: DbOrTrx,
   jobcenterId: string,
   citizenId: string,
-  window: { earliest_date: string; latest_date: string },
+  window: { earliest_date: string; latest_date: string } | null,
   now: Date,
-  options: { excludeMeetingId?: string; day?: string } = {},
+  options: { excludeMeetingId?: string; day?: string; limit?: number; byTimeOnly?: boolean } = {},
 ): Promise<FreeSlot[]> {
   const { rows } = await sql<FreeSlot>`
     SELECT sl.id, sl.starts_at, sl.ends_at, sl.mode, sl.place, sl.caseworker_id, st.name AS caseworker_name,
@@ -75,7 +75,8 @@ export async function freeSlotsForWindow(
     JOIN staff st ON st.jobcenter_id = sl.jobcenter_id AND st.id = sl.caseworker_id
     JOIN jobcenter_settings js ON js.jobcenter_id = sl.jobcenter_id
     WHERE sl.jobcenter_id = ${jobcenterId} AND sl.withdrawn_at IS NULL
-      AND (sl.starts_at AT TIME ZONE ${ZONE})::date BETWEEN ${window.earliest_date}::date AND ${window.latest_date}::date
+      AND (${window?.earliest_date ?? null}::date IS NULL
+           OR (sl.starts_at AT TIME ZONE ${ZONE})::date BETWEEN ${window?.earliest_date ?? null}::date AND ${window?.latest_date ?? null}::date)
       AND (${options.day ?? null}::date IS NULL OR (sl.starts_at AT TIME ZONE ${ZONE})::date = ${options.day ?? null}::date)
       AND sl.starts_at >= ${now}::timestamptz + make_interval(mins => js.min_booking_notice_minutes)
       AND EXISTS (SELECT 1 FROM citizen_teams ct
@@ -86,7 +87,8 @@ export async function freeSlotsForWindow(
                       WHERE m.citizen_id = ${citizenId}::uuid AND m.status <> 'cancelled'
                         AND m.id IS DISTINCT FROM ${options.excludeMeetingId ?? null}::uuid
                         AND tstzrange(m.starts_at, m.ends_at) && tstzrange(sl.starts_at, sl.ends_at))
-    ORDER BY own_caseworker DESC, sl.starts_at, st.name
+    ORDER BY ${options.byTimeOnly ? sql`sl.starts_at, st.name` : sql`own_caseworker DESC, sl.starts_at, st.name`}
+    LIMIT ${options.limit ?? null}
   `.execute(db);
   return rows;
 }
