@@ -464,3 +464,24 @@ describe('route declarations', () => {
     await ok.close();
   });
 });
+
+describe('the token endpoint', () => {
+  it('is rate-limited per address like login, so secrets cannot be guessed at speed', async () => {
+    const { LOGIN_RATE_LIMIT } = await import('../server/auth/rate-limit.ts');
+    const app = t.app;
+    await app.db.deleteFrom('rate_limits').execute();
+    const statuses: number[] = [];
+    for (let i = 0; i < LOGIN_RATE_LIMIT.max + 1; i++) {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/v1/oauth/token',
+        remoteAddress: '198.51.100.9',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'grant_type=client_credentials&client_id=nobody&client_secret=wrong',
+      });
+      statuses.push(response.statusCode);
+    }
+    expect(statuses.slice(0, LOGIN_RATE_LIMIT.max).every((s) => s === 401)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+  });
+});

@@ -1,3 +1,4 @@
+import { loginRateLimit } from '../auth/rate-limit.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { citizenOverview } from '../citizens/queries.ts';
 import { todayInCopenhagen } from '../time.ts';
@@ -70,12 +71,15 @@ interface TokenBody {
 }
 
 export default async function integrationApi(app: FastifyInstance) {
+  // Guessing client secrets is throttled like logging in, per address and across instances.
+  const rateLimit = await loginRateLimit(app);
+
   // OAuth 2 client credentials (RFC 6749 §4.4): a case system trades its client_id and secret for a
   // short-lived bearer token carrying its jobcenter and capabilities.
   app.post<{ Body: TokenBody }>(
     '/api/v1/oauth/token',
     {
-      config: { access: 'public', csrf: false },
+      config: { access: 'public', csrf: false, rateLimit },
       attachValidation: true,
       schema: {
         tags: TAGS,
