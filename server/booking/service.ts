@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Actor } from '../audit/audit.ts';
 import type { BookingChannel, DbOrTrx, MeetingMode, MeetingStatus } from '../db/types.ts';
 import { refusalForConstraint, whyBookingRefused, deadlineApplies, type Refusal } from './rules.ts';
@@ -70,6 +70,21 @@ const actorColumns = (actor: Actor) => ({
   requestId: actor.requestId,
 });
 
+/** The slot `sl` belongs to a caseworker in the citizen's team on the slot's day (Copenhagen date). */
+function slotInTeamOf(citizen: RawBuilder<unknown>) {
+  return sql`EXISTS (
+    SELECT 1 FROM citizen_teams ct
+    JOIN staff st ON st.jobcenter_id = ct.jobcenter_id AND st.team_id = ct.team_id
+    WHERE ct.citizen_id = ${citizen} AND st.id = sl.caseworker_id
+      AND ct.period @> (sl.starts_at AT TIME ZONE ${ZONE})::date)`;
+}
+
+/** The statement's answer: the written meeting row with its caseworker's name (no second query). */
+function meetingWithCaseworkerName(cte: 'm' | 'u') {
+  const row = sql.table(cte);
+  return sql`SELECT ${row}.*, (SELECT name FROM staff WHERE id = ${row}.caseworker_id AND jobcenter_id = ${row}.jobcenter_id) AS caseworker_name FROM ${row}`;
+}
+
 export interface BookRequest {
   jobcenterId: string;
   citizenId: string;
@@ -108,11 +123,7 @@ export async function bookMeeting(db: DbOrTrx, request: BookRequest): Promise<Ou
                 w.id IS NOT NULL
                 AND (sl.starts_at AT TIME ZONE ${ZONE})::date BETWEEN w.earliest_date AND w.latest_date
                 AND (NOT ${enforceDeadline}::boolean OR (w.status = 'open' AND w.deadline > ${request.now}::timestamptz))))
-          AND EXISTS (
-            SELECT 1 FROM citizen_teams ct
-            JOIN staff st ON st.jobcenter_id = ct.jobcenter_id AND st.team_id = ct.team_id
-            WHERE ct.citizen_id = ${request.citizenId}::uuid AND st.id = sl.caseworker_id
-              AND ct.period @> (sl.starts_at AT TIME ZONE ${ZONE})::date)
+          AND ${slotInTeamOf(sql`${request.citizenId}::uuid`)}
         -- Bookers of one slot queue here, so the loser meets the winner's committed row (a clean
         -- constraint violation) instead of both checking the exclusion constraints at once (a deadlock).
         FOR NO KEY UPDATE OF sl
@@ -144,7 +155,7 @@ export async function bookMeeting(db: DbOrTrx, request: BookRequest): Promise<Ou
                citizen_id, jsonb_build_object('channel', channel, 'starts_at', starts_at), ${a.requestId}
         FROM m
       )
-      SELECT m.*, (SELECT name FROM staff WHERE id = m.caseworker_id AND jobcenter_id = m.jobcenter_id) AS caseworker_name FROM m`.execute(db));
+      ${meetingWithCaseworkerName('m')}`.execute(db));
     const meeting = rows[0];
     if (meeting) return { ok: true, meeting };
   } catch (error) {
@@ -248,11 +259,7 @@ export async function moveMeeting(db: DbOrTrx, request: ChangeRequest & { slotId
           AND sl.id IS DISTINCT FROM cur.slot_id
           AND sl.starts_at >= ${request.now}::timestamptz + make_interval(mins => settings.min_booking_notice_minutes)
           AND (w.id IS NULL OR (sl.starts_at AT TIME ZONE ${ZONE})::date BETWEEN w.earliest_date AND w.latest_date)
-          AND EXISTS (
-            SELECT 1 FROM citizen_teams ct
-            JOIN staff st ON st.jobcenter_id = ct.jobcenter_id AND st.team_id = ct.team_id
-            WHERE ct.citizen_id = cur.citizen_id AND st.id = sl.caseworker_id
-              AND ct.period @> (sl.starts_at AT TIME ZONE ${ZONE})::date)
+          AND ${slotInTeamOf(sql.ref('cur.citizen_id'))}
         -- Bookers of one slot queue here, so the loser meets the winner's committed row (a clean
         -- constraint violation) instead of both checking the exclusion constraints at once (a deadlock).
         FOR NO KEY UPDATE OF sl
@@ -288,7 +295,7 @@ export async function moveMeeting(db: DbOrTrx, request: ChangeRequest & { slotId
                citizen_id, jsonb_build_object('moved_from', previous_starts_at, 'moved_to', starts_at), ${a.requestId}
         FROM u
       )
-      SELECT u.*, (SELECT name FROM staff WHERE id = u.caseworker_id AND jobcenter_id = u.jobcenter_id) AS caseworker_name FROM u`.execute(db));
+      ${meetingWithCaseworkerName('u')}`.execute(db));
     const meeting = rows[0];
     if (meeting) return { ok: true, meeting };
   } catch (error) {
@@ -338,7 +345,7 @@ export async function cancelMeeting(db: DbOrTrx, request: ChangeRequest): Promis
              citizen_id, jsonb_build_object('cancelled', starts_at), ${a.requestId}
       FROM u
     )
-    SELECT u.*, (SELECT name FROM staff WHERE id = u.caseworker_id AND jobcenter_id = u.jobcenter_id) AS caseworker_name FROM u`.execute(db);
+    ${meetingWithCaseworkerName('u')}`.execute(db);
   const meeting = rows[0];
   if (meeting) return { ok: true, meeting };
   return { ok: false, refusal: await diagnoseChange(db, request, undefined) };
