@@ -4,6 +4,7 @@ import * as m0002 from './0002_identity.ts';
 import * as m0003 from './0003_admin.ts';
 import * as m0004 from './0004_integration_clients.ts';
 import * as m0005 from './0005_booking.ts';
+import * as m0006 from './0006_joblog.ts';
 
 /**
  * Every migration, in order. A static list rather than a folder scan, so the same code runs under
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '0003_admin': m0003,
   '0004_integration_clients': m0004,
   '0005_booking': m0005,
+  '0006_joblog': m0006,
 };

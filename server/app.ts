@@ -28,6 +28,8 @@ import caseworkerBookingRoutes from './booking/caseworker-routes.ts';
 import bookingApi from './booking/api.ts';
 import calendarRoutes from './booking/calendar-routes.ts';
 import citizenBookingRoutes from './booking/citizen-routes.ts';
+import joblogRoutes from './joblog/routes.ts';
+import joblogApi from './joblog/api.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -87,6 +89,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(bookingApi);
   await app.register(calendarRoutes);
   await app.register(citizenBookingRoutes);
+  await app.register(joblogRoutes);
+  await app.register(joblogApi);
   if (config.demo) await app.register(demoRoutes);
 
   return app;

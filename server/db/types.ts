@@ -299,7 +299,64 @@ export interface BookingEventsTable {
   at: DefaultTimestamp;
 }
 
+export type JoblogHow = 'online' | 'personal' | 'unsolicited' | 'phone';
+export type JoblogKind = 'ordinary' | 'small_job' | 'education';
+export type JoblogStatus = 'applied' | 'interview' | 'rejected' | 'hired' | 'no_answer';
+export type JoblogSource = 'portal' | 'sms' | 'import';
+
+export interface JoblogEntriesTable {
+  id: Generated<string>;
+  jobcenter_id: string;
+  citizen_id: string;
+  employer: string;
+  job_title: string;
+  town: Generated<string>;
+  applied_on: string;
+  how: JoblogHow | null;
+  kind: Generated<JoblogKind>;
+  status: Generated<JoblogStatus>;
+  link: string | null;
+  note: Generated<string>;
+  source: Generated<JoblogSource>;
+  external_id: string | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+  version: Generated<number>;
+  deleted_at: Timestamp | null;
+}
+
+export interface JoblogEntryVersionsTable {
+  id: Generated<string>;
+  jobcenter_id: string;
+  entry_id: string;
+  version: number;
+  change: 'updated' | 'deleted' | 'restored';
+  changed_at: DefaultTimestamp;
+  changed_by_kind: ActorKind;
+  changed_by_id: string | null;
+  changed_by_name: string | null;
+  previous: ColumnType<unknown, string, never>;
+  changed_fields: ColumnType<unknown, string, never>;
+}
+
+export interface AgreementsTable {
+  id: Generated<string>;
+  jobcenter_id: string;
+  citizen_id: string;
+  meeting_id: string | null;
+  applications_per_period: number;
+  period: 'week' | 'month';
+  small_jobs_count: Generated<boolean>;
+  next_steps: Generated<string>;
+  agreed_on: string;
+  created_by: string;
+  created_at: DefaultTimestamp;
+}
+
 export interface Database {
+  joblog_entries: JoblogEntriesTable;
+  joblog_entry_versions: JoblogEntryVersionsTable;
+  agreements: AgreementsTable;
   slots: SlotsTable;
   booking_windows: BookingWindowsTable;
   meetings: MeetingsTable;

@@ -5,6 +5,8 @@ import { listDemoUsers } from '../demo/queries.ts';
 import { todayInCopenhagen } from '../time.ts';
 import { jobcenterSettings } from '../jobcenters/queries.ts';
 import { citizenBookingOverview } from '../booking/citizen-routes.ts';
+import { countEntriesBetween } from '../joblog/queries.ts';
+import { monthOf } from '../joblog/rules.ts';
 
 export default async function homeRoutes(app: FastifyInstance) {
   // One address for everyone: what the service is (logged out), the citizen's overview, or the
@@ -18,7 +20,9 @@ export default async function homeRoutes(app: FastifyInstance) {
       const overview = await citizenOverview(app.db, user.jobcenterId, user.citizenId, today);
       const settings = await jobcenterSettings(app.db, user.jobcenterId);
       const booking = await citizenBookingOverview(app.db, user, app.clock.now(), request.language, settings?.move_notice_hours ?? 24);
-      return reply.page('pages/home/citizen.hbs', { title: 'home.citizen.title', titleValues: { name: overview?.name }, overview, settings, booking });
+      const month = monthOf(today);
+      const joblogThisMonth = await countEntriesBetween(app.db, user, month.from, month.to);
+      return reply.page('pages/home/citizen.hbs', { title: 'home.citizen.title', titleValues: { name: overview?.name }, overview, settings, booking, joblogThisMonth });
     }
 
     if (user?.kind === 'staff') {

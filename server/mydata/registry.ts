@@ -1,5 +1,6 @@
 import { CORE_SECTIONS, type MyDataSection } from './sections.ts';
 import { bookingWindowsSection, meetingHistorySection, meetingsSection } from '../booking/mydata.ts';
+import { joblogSection, joblogVersionsSection } from '../joblog/mydata.ts';
 
 /**
  * Every section of the citizen's copy of their data: the core's, then each feature's. A feature that
@@ -11,4 +12,6 @@ export const MY_DATA_SECTIONS: readonly MyDataSection[] = [
   bookingWindowsSection,
   meetingsSection,
   meetingHistorySection,
+  joblogSection,
+  joblogVersionsSection,
 ];
