@@ -8,6 +8,8 @@ import { todayInCopenhagen } from '../time.ts';
 import { csvFileName, danishDay, entryView, formOptions, formValuesOf, joblogCsv, postedValues, type FormValues } from './present.ts';
 import { PAGE_SIZE, allEntries, createEntry, entryVersions, fieldsOf, findEntry, listEntries, setDeleted, updateEntry, type Owner } from './queries.ts';
 import { validateEntry, type EntryErrors } from './rules.ts';
+import { citizenAgreementView } from '../caseworker/present.ts';
+import { latestAgreement } from '../caseworker/queries.ts';
 
 /**
  * The citizen's Joblog pages under /joblog: the list (newest first, 50 a page), quick add (employer, job
@@ -63,12 +65,14 @@ export default async function joblogRoutes(app: FastifyInstance) {
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
     if (page > pages) return notFound(reply);
     const deleted = query.data.slettet ? await findEntry(app.db, owner, query.data.slettet) : undefined;
+    const agreement = citizenAgreementView(await latestAgreement(app.db, owner.jobcenterId, owner.citizenId), request.language);
     return reply.page('pages/joblog/index.hbs', {
       title: 'joblog.list.title',
       entries: entries.map(entryView),
       total,
       message: query.data.besked,
       undo: deleted?.deleted_at ? entryView(deleted) : undefined,
+      agreement,
       pagination: pages > 1 ? { page, pages, newer: page > 1 ? page - 1 : undefined, older: page < pages ? page + 1 : undefined } : undefined,
     });
   });

@@ -1,0 +1,242 @@
+import { sql, type Selectable } from 'kysely';
+import type { AgreementsTable, BookingChannel, DbOrTrx, MeetingMode, MeetingStatus } from '../db/types.ts';
+import type { JoblogEntry } from '../joblog/queries.ts';
+
+/**
+ * The caseworker's day: the day's samtaler, the brief for one samtale (a fixed number of queries however
+ * long the citizen's Joblog is), marking a samtale held or no-show, and the agreement on job search.
+ */
+
+export const BRIEF_PAGE_SIZE = 50;
+
+export interface DayMeeting {
+  id: string;
+  starts_at: Date;
+  ends_at: Date;
+  mode: MeetingMode;
+  status: MeetingStatus;
+  channel: BookingChannel;
+  citizen_name: string;
+}
+
+/** The caseworker's meetings starting in [from, to), cancelled ones left out. */
+export async function dayMeetings(db: DbOrTrx, jobcenterId: string, caseworkerId: string, from: Date, to: Date): Promise<DayMeeting[]> {
+  return db
+    .selectFrom('meetings as m')
+    .innerJoin('citizens as c', (j) => j.onRef('c.jobcenter_id', '=', 'm.jobcenter_id').onRef('c.id', '=', 'm.citizen_id'))
+    .select(['m.id', 'm.starts_at', 'm.ends_at', 'm.mode', 'm.status', 'm.channel', 'c.name as citizen_name'])
+    .where('m.jobcenter_id', '=', jobcenterId)
+    .where('m.caseworker_id', '=', caseworkerId)
+    .where('m.status', '<>', 'cancelled')
+    .where('m.starts_at', '>=', from)
+    .where('m.starts_at', '<', to)
+    .orderBy('m.starts_at')
+    .execute();
+}
+
+export interface BriefMeeting extends DayMeeting {
+  citizen_id: string;
+  caseworker_id: string;
+  place: string;
+  sequence: number;
+  slot_id: string | null;
+  citizen_phone: string | null;
+  /** When the citizen's last held samtale before this one started (null: none). */
+  last_held_at: Date | null;
+}
+
+/** One meeting of the jobcenter with its citizen and the start of the last held samtale before it. */
+export async function briefMeeting(db: DbOrTrx, jobcenterId: string, meetingId: string): Promise<BriefMeeting | undefined> {
+  return db
+    .selectFrom('meetings as m')
+    .innerJoin('citizens as c', (j) => j.onRef('c.jobcenter_id', '=', 'm.jobcenter_id').onRef('c.id', '=', 'm.citizen_id'))
+    .select((eb) => [
+      'm.id',
+      'm.citizen_id',
+      'm.caseworker_id',
+      'm.starts_at',
+      'm.ends_at',
+      'm.mode',
+      'm.place',
+      'm.status',
+      'm.channel',
+      'm.sequence',
+      'm.slot_id',
+      'c.name as citizen_name',
+      'c.phone as citizen_phone',
+      eb
+        .selectFrom('meetings as h')
+        .select((e) => e.fn.max('h.starts_at').as('at'))
+        .whereRef('h.jobcenter_id', '=', 'm.jobcenter_id')
+        .whereRef('h.citizen_id', '=', 'm.citizen_id')
+        .where('h.status', '=', 'held')
+        .whereRef('h.starts_at', '<', 'm.starts_at')
+        .as('last_held_at'),
+    ])
+    .where('m.jobcenter_id', '=', jobcenterId)
+    .where('m.id', '=', meetingId)
+    .executeTakeFirst() as Promise<BriefMeeting | undefined>;
+}
+
+
+
+/**
+ * Live Joblog entries since an instant (applied, added or changed since; all when null), newest first,
+ * one page, with the total in the same query.
+ */
+export async function entriesSince(
+  db: DbOrTrx,
+  jobcenterId: string,
+  citizenId: string,
+  since: Date | null,
+  sinceDate: string | null,
+  page: number,
+): Promise<{ entries: JoblogEntry[]; total: number }> {
+  let query = db
+    .selectFrom('joblog_entries')
+    .selectAll()
+    .select(sql<string>`count(*) over ()`.as('total'))
+    .where('jobcenter_id', '=', jobcenterId)
+    .where('citizen_id', '=', citizenId)
+    .where('deleted_at', 'is', null);
+  if (since && sinceDate) {
+    query = query.where((eb) => eb.or([eb('applied_on', '>=', sinceDate), eb('created_at', '>=', since), eb('updated_at', '>=', since)]));
+  }
+  const rows = await query
+    .orderBy('applied_on', 'desc')
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(BRIEF_PAGE_SIZE)
+    .offset((page - 1) * BRIEF_PAGE_SIZE)
+    .execute();
+  const total = rows[0] ? Number(rows[0].total) : 0;
+  return { entries: rows.map(({ total: _total, ...entry }) => entry), total };
+}
+
+export type Agreement = Selectable<AgreementsTable>;
+
+export interface AgreementProgress {
+  agreement: Agreement;
+  /** Live applications dated on or after the agreement day that count (small jobs only if agreed). */
+  applications: number;
+  smallJobs: number;
+}
+
+/** The citizen's agreement in force (the newest) and what they have applied for since, in one query. */
+export async function latestAgreement(db: DbOrTrx, jobcenterId: string, citizenId: string): Promise<AgreementProgress | undefined> {
+  const row = await db
+    .selectFrom('agreements as a')
+    .selectAll('a')
+    .select((eb) => [
+      eb
+        .selectFrom('joblog_entries as e')
+        .select((e) => e.fn.countAll<string>().as('n'))
+        .whereRef('e.jobcenter_id', '=', 'a.jobcenter_id')
+        .whereRef('e.citizen_id', '=', 'a.citizen_id')
+        .where('e.deleted_at', 'is', null)
+        .whereRef('e.applied_on', '>=', 'a.agreed_on')
+        .where((w) => w.or([w('e.kind', '<>', 'small_job'), w.ref('a.small_jobs_count')]))
+        .as('applications'),
+      eb
+        .selectFrom('joblog_entries as e')
+        .select((e) => e.fn.countAll<string>().as('n'))
+        .whereRef('e.jobcenter_id', '=', 'a.jobcenter_id')
+        .whereRef('e.citizen_id', '=', 'a.citizen_id')
+        .where('e.deleted_at', 'is', null)
+        .whereRef('e.applied_on', '>=', 'a.agreed_on')
+        .where('e.kind', '=', 'small_job')
+        .as('small_jobs'),
+    ])
+    .where('a.jobcenter_id', '=', jobcenterId)
+    .where('a.citizen_id', '=', citizenId)
+    .orderBy('a.agreed_on', 'desc')
+    .orderBy('a.created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { applications, small_jobs, ...agreement } = row;
+  return { agreement, applications: Number(applications ?? 0), smallJobs: Number(small_jobs ?? 0) };
+}
+
+export type OutcomeResult = 'done' | 'not-found' | 'not-booked' | 'not-started';
+
+/**
+ * Marks a booked samtale held or no-show: the UPDATE only matches a booked meeting of the jobcenter that
+ * has started or is today; the history row is written in the same statement's transaction.
+ */
+export async function markOutcome(
+  db: DbOrTrx,
+  input: { jobcenterId: string; meetingId: string; outcome: 'held' | 'no_show'; now: Date; endOfToday: Date; actorId: string; actorName: string },
+): Promise<OutcomeResult> {
+  const updated = await db
+    .updateTable('meetings')
+    .set({ status: input.outcome, updated_at: input.now })
+    .where('jobcenter_id', '=', input.jobcenterId)
+    .where('id', '=', input.meetingId)
+    .where('status', '=', 'booked')
+    .where('starts_at', '<', input.endOfToday)
+    .returning(['id', 'sequence', 'slot_id', 'starts_at', 'ends_at', 'channel'])
+    .executeTakeFirst();
+  if (!updated) {
+    const found = await db
+      .selectFrom('meetings')
+      .select(['status'])
+      .where('jobcenter_id', '=', input.jobcenterId)
+      .where('id', '=', input.meetingId)
+      .executeTakeFirst();
+    if (!found) return 'not-found';
+    return found.status === 'booked' ? 'not-started' : 'not-booked';
+  }
+  await db
+    .insertInto('meeting_history')
+    .values({
+      jobcenter_id: input.jobcenterId,
+      meeting_id: updated.id,
+      at: input.now,
+      action: input.outcome,
+      actor_kind: 'staff',
+      actor_id: input.actorId,
+      actor_name: input.actorName,
+      channel: updated.channel,
+      sequence: updated.sequence,
+      slot_id: updated.slot_id,
+      starts_at: updated.starts_at,
+      ends_at: updated.ends_at,
+    })
+    .execute();
+  return 'done';
+}
+
+export async function insertAgreement(
+  db: DbOrTrx,
+  input: {
+    jobcenterId: string;
+    citizenId: string;
+    meetingId: string;
+    applicationsPerPeriod: number;
+    period: 'week' | 'month';
+    smallJobsCount: boolean;
+    nextSteps: string;
+    agreedOn: string;
+    createdBy: string;
+    now: Date;
+  },
+): Promise<string> {
+  const row = await db
+    .insertInto('agreements')
+    .values({
+      jobcenter_id: input.jobcenterId,
+      citizen_id: input.citizenId,
+      meeting_id: input.meetingId,
+      applications_per_period: input.applicationsPerPeriod,
+      period: input.period,
+      small_jobs_count: input.smallJobsCount,
+      next_steps: input.nextSteps,
+      agreed_on: input.agreedOn,
+      created_by: input.createdBy,
+      created_at: input.now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
