@@ -116,7 +116,13 @@ export async function caseworkerWeek(
     .where('starts_at', '<', to)
     .orderBy('starts_at')
     .execute();
-  const meetings = await db
+  const meetings = await caseworkerMeetings(db, jobcenterId, caseworkerId, from, to);
+  return { slots, meetings };
+}
+
+/** The caseworker's live meetings starting in [from, to), with the citizen's name (week view and day list). */
+export async function caseworkerMeetings(db: DbOrTrx, jobcenterId: string, caseworkerId: string, from: Date, to: Date): Promise<WeekMeeting[]> {
+  return db
     .selectFrom('meetings as m')
     .innerJoin('citizens as c', (j) => j.onRef('c.id', '=', 'm.citizen_id').onRef('c.jobcenter_id', '=', 'm.jobcenter_id'))
     .select(['m.id', 'm.slot_id', 'm.starts_at', 'm.ends_at', 'm.mode', 'm.place', 'm.status', 'm.channel', 'm.citizen_id', 'c.name as citizen_name'])
@@ -127,7 +133,6 @@ export async function caseworkerWeek(
     .where('m.starts_at', '<', to)
     .orderBy('m.starts_at')
     .execute();
-  return { slots, meetings };
 }
 
 export type WithdrawOutcome = 'withdrawn' | 'not-found' | 'has-meeting' | 'past';

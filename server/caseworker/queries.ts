@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { AgreementsTable, BookingChannel, DbOrTrx, MeetingMode, MeetingStatus } from '../db/types.ts';
 import type { JoblogEntry } from '../joblog/queries.ts';
+import { caseworkerMeetings } from '../booking/caseworker-queries.ts';
 
 /**
  * The caseworker's day: the day's samtaler, the brief for one samtale (a fixed number of queries however
@@ -21,17 +22,7 @@ export interface DayMeeting {
 
 /** The caseworker's meetings starting in [from, to), cancelled ones left out. */
 export async function dayMeetings(db: DbOrTrx, jobcenterId: string, caseworkerId: string, from: Date, to: Date): Promise<DayMeeting[]> {
-  return db
-    .selectFrom('meetings as m')
-    .innerJoin('citizens as c', (j) => j.onRef('c.jobcenter_id', '=', 'm.jobcenter_id').onRef('c.id', '=', 'm.citizen_id'))
-    .select(['m.id', 'm.starts_at', 'm.ends_at', 'm.mode', 'm.status', 'm.channel', 'c.name as citizen_name'])
-    .where('m.jobcenter_id', '=', jobcenterId)
-    .where('m.caseworker_id', '=', caseworkerId)
-    .where('m.status', '<>', 'cancelled')
-    .where('m.starts_at', '>=', from)
-    .where('m.starts_at', '<', to)
-    .orderBy('m.starts_at')
-    .execute();
+  return caseworkerMeetings(db, jobcenterId, caseworkerId, from, to);
 }
 
 export interface BriefMeeting extends DayMeeting {
