@@ -30,6 +30,7 @@ import calendarRoutes from './booking/calendar-routes.ts';
 import citizenBookingRoutes from './booking/citizen-routes.ts';
 import joblogRoutes from './joblog/routes.ts';
 import joblogApi from './joblog/api.ts';
+import joblogImportApi from './joblog/import-api.ts';
 import caseworkerDayRoutes from './caseworker/routes.ts';
 
 declare module 'fastify' {
@@ -92,6 +93,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(citizenBookingRoutes);
   await app.register(joblogRoutes);
   await app.register(joblogApi);
+  await app.register(joblogImportApi);
   await app.register(caseworkerDayRoutes);
   if (config.demo) await app.register(demoRoutes);
 

@@ -151,7 +151,7 @@ export async function createEntry(
 type Change = 'updated' | 'deleted' | 'restored';
 
 /** Bumps the version and keeps the previous values; the caller has the row locked (findEntry forUpdate). */
-async function writeVersion(trx: DbOrTrx, before: JoblogEntry, change: Change, fields: readonly string[], actor: Actor, now: Date) {
+export async function writeVersion(trx: DbOrTrx, before: JoblogEntry, change: Change, fields: readonly string[], actor: Actor, now: Date) {
   await trx
     .insertInto('joblog_entry_versions')
     .values({
