@@ -32,6 +32,7 @@ import joblogRoutes from './joblog/routes.ts';
 import joblogApi from './joblog/api.ts';
 import joblogImportApi from './joblog/import-api.ts';
 import caseworkerDayRoutes from './caseworker/routes.ts';
+import citizenListRoutes from './caseworker/citizen-list.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -95,6 +96,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(joblogApi);
   await app.register(joblogImportApi);
   await app.register(caseworkerDayRoutes);
+  await app.register(citizenListRoutes);
   if (config.demo) await app.register(demoRoutes);
 
   return app;
