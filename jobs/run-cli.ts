@@ -28,7 +28,7 @@ await runCli(async () => {
   try {
     await migrateToLatest(handle.db);
     const log = pino(loggerOptions(config.logLevel) as pino.LoggerOptions);
-    const result = await runJob(job, { db: handle.db, clock: { now: () => now ?? new Date() }, log });
+    const result = await runJob(job, { db: handle.db, clock: { now: () => now ?? new Date() }, log, config });
     console.log(JSON.stringify({ job: job.name, ...result }));
   } finally {
     await handle.close();

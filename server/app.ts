@@ -19,6 +19,7 @@ import accountRoutes from './account/routes.ts';
 import pagesRoutes from './pages/routes.ts';
 import sessionApi from './account/api.ts';
 import demoRoutes from './demo/routes.ts';
+import smsDevRoutes from './sms/dev-routes.ts';
 import integrations from './integrations/plugin.ts';
 import myDataRoutes from './mydata/routes.ts';
 import authRoutes from './auth/routes.ts';
@@ -33,6 +34,8 @@ import joblogApi from './joblog/api.ts';
 import joblogImportApi from './joblog/import-api.ts';
 import caseworkerDayRoutes from './caseworker/routes.ts';
 import citizenListRoutes from './caseworker/citizen-list.ts';
+import smsRoutes from './sms/routes.ts';
+import courseRoutes from './courses/routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -97,7 +100,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(joblogImportApi);
   await app.register(caseworkerDayRoutes);
   await app.register(citizenListRoutes);
+  await app.register(smsRoutes);
+  await app.register(courseRoutes);
   if (config.demo) await app.register(demoRoutes);
+  if (config.demo) await app.register(smsDevRoutes);
 
   return app;
 }

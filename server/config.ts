@@ -54,8 +54,18 @@ const schema = z
       .int({ error: 'must be a whole number from 1 to 100' })
       .min(1, { error: 'must be a whole number from 1 to 100' })
       .max(100, { error: 'must be a whole number from 1 to 100' }),
+    SMS_PROVIDER: z.enum(['log', 'gatewayapi'], { error: 'must be one of log, gatewayapi' }),
+    GATEWAYAPI_URL: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL, such as https://gatewayapi.eu' }),
+    GATEWAYAPI_TOKEN: z.string().min(1).optional(),
+    SMS_WEBHOOK_SECRET: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
   })
   .superRefine((env, ctx) => {
+    if (env.SMS_PROVIDER === 'gatewayapi') {
+      // Without them nothing could be sent, and anyone could post delivery reports.
+      for (const key of ['GATEWAYAPI_TOKEN', 'SMS_WEBHOOK_SECRET'] as const) {
+        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when SMS_PROVIDER=gatewayapi' });
+      }
+    }
     if (env.NODE_ENV !== 'production') return;
     // In production every secret must be set on purpose, and the data must live in a real server:
     // the embedded database is a single process and has no backups or replicas.
@@ -102,6 +112,18 @@ export interface Config {
   cprClaim: string;
   /** The lowest acceptable acr (NSIS level) for citizens. */
   citizenAcr: string;
+  sms: SmsConfig;
+}
+
+/** Where SMS go (server/sms/providers.ts): the log (default) or GatewayAPI. */
+export interface SmsConfig {
+  provider: 'log' | 'gatewayapi';
+  /** GatewayAPI's base URL (https://gatewayapi.eu, or https://gatewayapi.com). */
+  gatewayApiUrl: string;
+  /** GatewayAPI's API token; set whenever provider is 'gatewayapi'. */
+  gatewayApiToken: string | undefined;
+  /** The shared secret delivery reports must carry; set whenever provider is 'gatewayapi'. */
+  webhookSecret: string | undefined;
 }
 
 export interface OidcClientConfig {
@@ -132,6 +154,8 @@ const defaults: Record<string, string> = {
   // NemLog-in's claim for the CPR number and the NSIS level Betydelig (Substantial).
   CITIZEN_OIDC_CPR_CLAIM: 'https://data.gov.dk/model/core/eid/cprNumber',
   CITIZEN_OIDC_ACR: 'https://data.gov.dk/concept/core/nsis/loa/Substantial',
+  SMS_PROVIDER: 'log',
+  GATEWAYAPI_URL: 'https://gatewayapi.eu',
 };
 
 /** A .env file in the working directory, if there is one, fills in what the environment does not set. */
@@ -152,7 +176,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       const name = String(issue.path[0] ?? 'environment');
       const given = raw[name];
       // Secrets are never echoed back, not even when they are wrong.
-      const shown = given === undefined || /SECRET|KEY|DATABASE_URL/.test(name) ? '' : ` (got "${given}")`;
+      const shown = given === undefined || /SECRET|KEY|TOKEN|DATABASE_URL/.test(name) ? '' : ` (got "${given}")`;
       return `${name} ${issue.message}${shown}`;
     });
     throw new ConfigError(problems);
@@ -183,5 +207,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     })(),
     cprClaim: env.CITIZEN_OIDC_CPR_CLAIM,
     citizenAcr: env.CITIZEN_OIDC_ACR,
+    sms: {
+      provider: env.SMS_PROVIDER,
+      gatewayApiUrl: env.GATEWAYAPI_URL.replace(/\/$/, ''),
+      gatewayApiToken: env.GATEWAYAPI_TOKEN,
+      webhookSecret: env.SMS_WEBHOOK_SECRET,
+    },
   };
 }

@@ -40,7 +40,7 @@ try {
 
 const app = await buildApp({ config, database });
 // Every instance runs the scheduled jobs; they coordinate through the database (see jobs/registry.ts).
-const scheduler = startScheduler({ db: database.db, clock: systemClock, log: app.log });
+const scheduler = startScheduler({ db: database.db, clock: systemClock, log: app.log, config });
 app.addHook('preClose', async () => scheduler.stop());
 
 // Graceful shutdown: stop accepting, let requests in flight finish, close the database.

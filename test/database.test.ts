@@ -82,7 +82,8 @@ function engineSuite(name: string, open: () => Promise<DatabaseHandle>) {
 
     it('creates an outbox message at most once per (subject, kind, version)', async () => {
       const db = handle.db;
-      const row = { jobcenter_id: '0101', subject: 'meeting:1', kind: 'reminder', version: '0' };
+      const citizen = await db.selectFrom('citizens').select('id').where('jobcenter_id', '=', '0101').executeTakeFirstOrThrow();
+      const row = { jobcenter_id: '0101', citizen_id: citizen.id, subject: 'meeting:1', kind: 'reminder', version: '0' };
       await db.insertInto('outbox').values(row).execute();
       const again = await db.insertInto('outbox').values(row).onConflict((oc) => oc.doNothing()).returning('id').execute();
       expect(again).toEqual([]);

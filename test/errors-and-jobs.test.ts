@@ -68,7 +68,7 @@ describe('jobs', () => {
       .execute();
     const job = findJob('sessions-cleanup');
     if (!job) throw new Error('sessions-cleanup job missing');
-    const result = await runJob(job, { db, clock: { now: () => new Date() }, log: ctx.app.log });
+    const result = await runJob(job, { db, clock: { now: () => new Date() }, log: ctx.app.log, config: testConfig() });
     expect(result.deleted).toBeGreaterThanOrEqual(1);
     const left = await db.selectFrom('sessions').select('sid').where('sid', 'in', ['expired-1', 'live-1']).execute();
     expect(left.map((r) => r.sid)).toEqual(['live-1']);

@@ -77,8 +77,8 @@ beforeAll(async () => {
   await db
     .insertInto('outbox')
     .values([
-      { jobcenter_id: JOBCENTER, citizen_id: people.borger01, subject: `test:${people.borger01}`, kind: 'reminder', version: '1', recipient: DEMO_CITIZENS[0]!.phone, body: 'MD-SMS-1 Husk din samtale' },
-      { jobcenter_id: JOBCENTER, citizen_id: people.borger02, subject: `test:${people.borger02}`, kind: 'reminder', version: '1', recipient: DEMO_CITIZENS[1]!.phone, body: 'MD-SMS-2 Husk din samtale' },
+      { jobcenter_id: JOBCENTER, citizen_id: people.borger01 as string, subject: `test:${people.borger01}`, kind: 'reminder', version: '1', recipient: DEMO_CITIZENS[0]!.phone, body: 'MD-SMS-1 Husk din samtale' },
+      { jobcenter_id: JOBCENTER, citizen_id: people.borger02 as string, subject: `test:${people.borger02}`, kind: 'reminder', version: '1', recipient: DEMO_CITIZENS[1]!.phone, body: 'MD-SMS-2 Husk din samtale' },
     ])
     .execute();
   await db

@@ -112,7 +112,7 @@ export interface CitizenAbsencesTable extends PeriodColumns {
 export interface OutboxTable {
   id: Generated<string>;
   jobcenter_id: string;
-  citizen_id: string | null;
+  citizen_id: string;
   subject: string;
   kind: string;
   version: string;
@@ -127,6 +127,70 @@ export interface OutboxTable {
   last_error: string | null;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
+  expires_at: Timestamp | null;
+  lease_until: Timestamp | null;
+  sent_at: Timestamp | null;
+  provider: string | null;
+  report_status: string | null;
+  report_at: Timestamp | null;
+}
+
+export interface SmsDeliveryReportsTable {
+  id: Generated<string>;
+  outbox_id: string;
+  provider_message_id: string | null;
+  status: string;
+  error_code: string | null;
+  reported_at: Timestamp;
+  received_at: DefaultTimestamp;
+}
+
+export interface JoblogDeadlinesTable {
+  id: Generated<string>;
+  jobcenter_id: string;
+  citizen_id: string;
+  iso_week: string;
+  deadline: Timestamp;
+  status: Generated<'open' | 'met' | 'overdue'>;
+  created_at: DefaultTimestamp;
+}
+
+export interface CourseSessionsTable {
+  id: Generated<string>;
+  jobcenter_id: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  place: string;
+  capacity: number;
+  enrolled: Generated<number>;
+  created_by: string | null;
+  created_at: DefaultTimestamp;
+  cancelled_at: Timestamp | null;
+}
+
+export type CourseEnrolmentReason = 'booking_deadline' | 'joblog_deadline';
+
+export interface CourseEnrolmentsTable {
+  id: Generated<string>;
+  jobcenter_id: string;
+  session_id: string;
+  citizen_id: string;
+  reason: CourseEnrolmentReason;
+  source_id: string;
+  created_at: DefaultTimestamp;
+}
+
+export type PhoneCallOutcome = 'reached' | 'not_reached' | 'booked';
+
+export interface PhoneCallsTable {
+  id: Generated<string>;
+  jobcenter_id: string;
+  citizen_id: string;
+  window_id: string | null;
+  outcome: PhoneCallOutcome;
+  note: Generated<string>;
+  called_by: string;
+  called_at: DefaultTimestamp;
 }
 
 export interface AuditLogTable {
@@ -353,10 +417,23 @@ export interface AgreementsTable {
   created_at: DefaultTimestamp;
 }
 
+/** One version of the caseworker's note on a samtale (append-only; the newest version is in force). */
+export interface MeetingNotesTable {
+  id: Generated<string>;
+  jobcenter_id: string;
+  meeting_id: string;
+  citizen_id: string;
+  version: number;
+  body: string;
+  created_by: string;
+  created_at: DefaultTimestamp;
+}
+
 export interface Database {
   joblog_entries: JoblogEntriesTable;
   joblog_entry_versions: JoblogEntryVersionsTable;
   agreements: AgreementsTable;
+  meeting_notes: MeetingNotesTable;
   slots: SlotsTable;
   booking_windows: BookingWindowsTable;
   meetings: MeetingsTable;
@@ -376,6 +453,11 @@ export interface Database {
   citizen_departments: CitizenDepartmentsTable;
   citizen_absences: CitizenAbsencesTable;
   outbox: OutboxTable;
+  sms_delivery_reports: SmsDeliveryReportsTable;
+  joblog_deadlines: JoblogDeadlinesTable;
+  course_sessions: CourseSessionsTable;
+  course_enrolments: CourseEnrolmentsTable;
+  phone_calls: PhoneCallsTable;
   audit_log: AuditLogTable;
   retention_settings: RetentionSettingsTable;
   sessions: SessionsTable;
