@@ -25,6 +25,7 @@ import myDataRoutes from './mydata/routes.ts';
 import authRoutes from './auth/routes.ts';
 import kioskSetupRoutes from './kiosk/setup-routes.ts';
 import adminRoutes from './admin/routes.ts';
+import auditRoutes from './admin/audit-routes.ts';
 import caseworkerBookingRoutes from './booking/caseworker-routes.ts';
 import bookingApi from './booking/api.ts';
 import calendarRoutes from './booking/calendar-routes.ts';
@@ -91,6 +92,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(myDataRoutes);
   await app.register(integrations);
   await app.register(adminRoutes);
+  await app.register(auditRoutes);
   await app.register(caseworkerBookingRoutes);
   await app.register(bookingApi);
   await app.register(calendarRoutes);
