@@ -5,6 +5,7 @@ import * as m0003 from './0003_admin.ts';
 import * as m0004 from './0004_integration_clients.ts';
 import * as m0005 from './0005_booking.ts';
 import * as m0006 from './0006_joblog.ts';
+import * as m0007 from './0007_meeting_notes.ts';
 import * as m0008 from './0008_audit_search.ts';
 import * as m0009 from './0009_sms.ts';
 
@@ -19,6 +20,7 @@ export const migrations: Record<string, Migration> = {
   '0004_integration_clients': m0004,
   '0005_booking': m0005,
   '0006_joblog': m0006,
+  '0007_meeting_notes': m0007,
   '0008_audit_search': m0008,
   '0009_sms': m0009,
 };

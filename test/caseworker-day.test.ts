@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
 import type { FastifyInstance } from 'fastify';
 import { Agent, testConfig, useTestApp } from './helper.ts';
+import { readAgreementForm } from '../server/caseworker/routes.ts';
 import { buildApp } from '../server/app.ts';
 import { createTestDatabase } from './support/databases.ts';
 import { captureLogs } from './support/logs.ts';
@@ -306,5 +307,13 @@ describe('the brief for a citizen with 2,000 entries', () => {
     expect(sent.length, sent.join("\n")).toBeLessThanOrEqual(10);
     void queries;
     expect((await jk.get(`/sagsbehandler/samtaler/${id}?side=41`)).statusCode).toBe(404);
+  });
+});
+
+describe('the agreement form', () => {
+  it('drops control characters from the next steps instead of failing on them', () => {
+    const read = readAgreementForm({ antal: '6', periode: 'month', smaajob: 'ja', naeste_skridt: 'Søg\u0000 job\u0007\n\ti lager', aabn_frist: 'nej' }, '2026-11-23');
+    expect(read.ok).toBe(true);
+    if (read.ok) expect(read.input.nextSteps).toBe('Søg job\n\ti lager');
   });
 });

@@ -231,3 +231,151 @@ export async function insertAgreement(
     .executeTakeFirstOrThrow();
   return row.id;
 }
+
+// ------------------------------------------------------------------ notes on a samtale
+
+/** How many earlier held samtaler' notes the brief shows. */
+export const PREVIOUS_NOTES_SHOWN = 3;
+/** The longest note, in characters (the table's check says the same). */
+export const NOTE_MAX = 4000;
+
+export interface NoteView {
+  meeting_id: string;
+  meeting_starts_at: Date;
+  id: string;
+  version: number;
+  body: string;
+  created_at: Date;
+  author: string;
+}
+
+/**
+ * The notes the brief shows, in one query: the newest version of this samtale's note, and of the notes
+ * of the citizen's last few held samtaler before it (newest samtale first).
+ */
+export async function briefNotes(
+  db: DbOrTrx,
+  jobcenterId: string,
+  meeting: { id: string; citizen_id: string; starts_at: Date },
+  limit = PREVIOUS_NOTES_SHOWN,
+): Promise<{ current: NoteView | undefined; previous: NoteView[] }> {
+  const { rows } = await sql<NoteView>`
+    SELECT m.id AS meeting_id, m.starts_at AS meeting_starts_at, n.id, n.version, n.body, n.created_at, st.name AS author
+    FROM meetings m
+    CROSS JOIN LATERAL (
+      SELECT x.id, x.version, x.body, x.created_at, x.created_by FROM meeting_notes x
+      WHERE x.jobcenter_id = m.jobcenter_id AND x.meeting_id = m.id
+      ORDER BY x.version DESC LIMIT 1
+    ) n
+    JOIN staff st ON st.jobcenter_id = m.jobcenter_id AND st.id = n.created_by
+    WHERE m.jobcenter_id = ${jobcenterId} AND m.citizen_id = ${meeting.citizen_id}::uuid
+      AND (m.id = ${meeting.id}::uuid OR (m.status = 'held' AND m.starts_at < ${meeting.starts_at}::timestamptz))
+    ORDER BY (m.id = ${meeting.id}::uuid) DESC, m.starts_at DESC
+    LIMIT ${limit + 1}`.execute(db);
+  const current = rows.find((r) => r.meeting_id === meeting.id);
+  return { current, previous: rows.filter((r) => r.meeting_id !== meeting.id).slice(0, limit) };
+}
+
+export interface NoteTarget {
+  id: string;
+  citizen_id: string;
+  status: MeetingStatus;
+  starts_at: Date;
+  citizen_name: string;
+  /** The note in force: its version (0 when there is none yet) and text. */
+  version: number;
+  body: string | null;
+}
+
+/** A samtale of the jobcenter with its citizen and the newest version of its note, to write the next. */
+export async function noteTarget(db: DbOrTrx, jobcenterId: string, meetingId: string): Promise<NoteTarget | undefined> {
+  const { rows } = await sql<NoteTarget>`
+    SELECT m.id, m.citizen_id, m.status, m.starts_at, c.name AS citizen_name,
+           COALESCE(n.version, 0) AS version, n.body
+    FROM meetings m
+    JOIN citizens c ON c.jobcenter_id = m.jobcenter_id AND c.id = m.citizen_id
+    LEFT JOIN LATERAL (
+      SELECT x.version, x.body FROM meeting_notes x
+      WHERE x.jobcenter_id = m.jobcenter_id AND x.meeting_id = m.id
+      ORDER BY x.version DESC LIMIT 1
+    ) n ON true
+    WHERE m.jobcenter_id = ${jobcenterId} AND m.id = ${meetingId}::uuid`.execute(db);
+  return rows[0];
+}
+
+/** Adds a version of a samtale's note (the table is append-only: this is also how a note is edited). */
+export async function insertNoteVersion(
+  db: DbOrTrx,
+  input: { jobcenterId: string; meetingId: string; citizenId: string; version: number; body: string; createdBy: string; now: Date },
+): Promise<string> {
+  const row = await db
+    .insertInto('meeting_notes')
+    .values({
+      jobcenter_id: input.jobcenterId,
+      meeting_id: input.meetingId,
+      citizen_id: input.citizenId,
+      version: input.version,
+      body: input.body,
+      created_by: input.createdBy,
+      created_at: input.now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** Every version of a samtale's note, newest first, with who wrote it. */
+export async function noteVersions(db: DbOrTrx, jobcenterId: string, meetingId: string) {
+  return db
+    .selectFrom('meeting_notes as n')
+    .innerJoin('staff as st', (j) => j.onRef('st.jobcenter_id', '=', 'n.jobcenter_id').onRef('st.id', '=', 'n.created_by'))
+    .select(['n.id', 'n.version', 'n.body', 'n.created_at', 'st.name as author'])
+    .where('n.jobcenter_id', '=', jobcenterId)
+    .where('n.meeting_id', '=', meetingId)
+    .orderBy('n.version', 'desc')
+    .execute();
+}
+
+// ------------------------------------------------------------------ the next samtale
+
+export interface NextWindow {
+  id: string;
+  earliest_date: string;
+  latest_date: string;
+  deadline: Date;
+  status: 'open' | 'booked' | 'overdue' | 'closed';
+  meeting_id: string | null;
+  meeting_starts_at: Date | null;
+  meeting_channel: BookingChannel | null;
+  caseworker_name: string | null;
+}
+
+/**
+ * The citizen's booking windows that matter for the next samtale: open ones with no meeting yet (the
+ * citizen may book now, before the deadline), and those holding a meeting still ahead.
+ */
+export async function nextWindows(db: DbOrTrx, jobcenterId: string, citizenId: string, now: Date): Promise<NextWindow[]> {
+  return db
+    .selectFrom('booking_windows as w')
+    .leftJoin('meetings as m', (j) => j.onRef('m.jobcenter_id', '=', 'w.jobcenter_id').onRef('m.window_id', '=', 'w.id').on('m.status', '<>', 'cancelled'))
+    .leftJoin('staff as st', (j) => j.onRef('st.jobcenter_id', '=', 'm.jobcenter_id').onRef('st.id', '=', 'm.caseworker_id'))
+    .select([
+      'w.id',
+      'w.earliest_date',
+      'w.latest_date',
+      'w.deadline',
+      'w.status',
+      'm.id as meeting_id',
+      'm.starts_at as meeting_starts_at',
+      'm.channel as meeting_channel',
+      'st.name as caseworker_name',
+    ])
+    .where('w.jobcenter_id', '=', jobcenterId)
+    .where('w.citizen_id', '=', citizenId)
+    .where((eb) =>
+      eb.or([eb('m.starts_at', '>', now), eb.and([eb('m.id', 'is', null), eb('w.status', '=', 'open'), eb('w.deadline', '>', now)])]),
+    )
+    .orderBy('w.earliest_date')
+    .orderBy('w.created_at')
+    .execute();
+}

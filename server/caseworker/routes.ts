@@ -8,20 +8,40 @@ import { parseDate } from '../booking/patterns.ts';
 import { isSelfBooking } from '../booking/rules.ts';
 import { entryView } from '../joblog/present.ts';
 import { ZONE, formatDate, formatTime } from '../time.ts';
-import { BRIEF_PAGE_SIZE, briefMeeting, dayMeetings, entriesSince, insertAgreement, latestAgreement, markOutcome } from './queries.ts';
+import {
+  BRIEF_PAGE_SIZE,
+  NOTE_MAX,
+  briefMeeting,
+  briefNotes,
+  dayMeetings,
+  entriesSince,
+  insertAgreement,
+  insertNoteVersion,
+  latestAgreement,
+  markOutcome,
+  nextWindows,
+  noteTarget,
+  noteVersions,
+  type NoteView,
+} from './queries.ts';
+import nextBookingRoutes from './next-booking.ts';
 
 /**
  * "Dagens samtaler" and the brief for one samtale (/sagsbehandler/samtaler): the caseworker prepares
- * (Joblog since the last held samtale, counts against the agreement, the agreement's next steps, a
- * reminder about småjobs, contact details), then marks the samtale held or no-show, records the new
- * agreement and may open the next booking window. Every open of the brief is one audit row.
+ * (Joblog since the last held samtale, counts against the agreement, the agreement's next steps, the
+ * notes from the last held samtaler, a reminder about småjobs, contact details), then marks the samtale
+ * held or no-show, writes notes on it (every version kept), records the new agreement and may open the
+ * next booking window, which the citizen may book on the spot (next-booking.ts) or later themselves.
+ * Every open of the brief is one audit row.
  */
 
 const STAFF: { access: Access } = { access: ['caseworker', 'team_lead'] };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 const NEXT_STEPS_MAX = 2000;
-const MESSAGES = ['held', 'no_show', 'agreement', 'agreementWindow'] as const;
+const MESSAGES = ['held', 'no_show', 'agreement', 'agreementWindow', 'notes', 'notesUnchanged', 'selfBook'] as const;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 type Body = Record<string, unknown>;
 const bodyOf = (request: FastifyRequest): Body => (request.body && typeof request.body === 'object' ? (request.body as Body) : {});
@@ -90,10 +110,45 @@ export function readAgreementForm(body: Body, today: string): { ok: true; input:
       applicationsPerPeriod: antal,
       period: values.periode as 'week' | 'month',
       smallJobsCount: values.smaajob === 'ja',
-      nextSteps: values.naeste_skridt.replace(/\r\n/g, '\n').trim(),
+      // Control characters (a NUL would be refused by PostgreSQL) are dropped; line breaks and tabs stay.
+      // eslint-disable-next-line no-control-regex
+      nextSteps: values.naeste_skridt.replace(/\r\n/g, '\n').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').trim(),
       ...(window ? { window } : {}),
     },
   };
+}
+
+export interface NoteFormValues {
+  noter: string;
+  version: string;
+}
+
+/**
+ * The notes form, read strictly: the text a string (line breaks kept, trimmed), not empty, at most
+ * NOTE_MAX characters, no control characters; the version the caseworker edited (0: a new note).
+ */
+export function readNoteForm(body: Body): { ok: true; text: string; version: number; values: NoteFormValues } | { ok: false; error: string; values: NoteFormValues } {
+  const raw = body.noter;
+  const values: NoteFormValues = {
+    noter: typeof raw === 'string' ? raw : '',
+    version: typeof body.version === 'string' ? body.version : '',
+  };
+  const prefix = 'caseworkerday.errors.';
+  const wrongType = Object.values(body).some((v) => typeof v !== 'string');
+  const text = values.noter.replace(/\r\n?/g, '\n').trim();
+  if (wrongType || text === '') return { ok: false, error: `${prefix}notesMissing`, values };
+  if (text.length > NOTE_MAX) return { ok: false, error: `${prefix}notesLong`, values };
+  if (CONTROL.test(text)) return { ok: false, error: `${prefix}notesCharacters`, values };
+  const version = /^\d{1,9}$/.test(values.version) ? Number(values.version) : 0;
+  return { ok: true, text, version, values };
+}
+
+/** A note's text as paragraphs (a blank line between), each line kept. */
+export function paragraphs(text: string): Array<{ lines: string[] }> {
+  return text
+    .split(/\n\s*\n/)
+    .map((p) => ({ lines: p.split('\n') }))
+    .filter((p) => p.lines.some((l) => l.trim() !== ''));
 }
 
 /** The next samtale within 14 days: earliest tomorrow, latest in 14 days, book by 23:59 in 7 days. */
@@ -198,7 +253,14 @@ export default async function caseworkerDayRoutes(app: FastifyInstance) {
     request: FastifyRequest,
     reply: FastifyReply,
     meetingId: string,
-    options: { errors?: FieldErrors; values?: AgreementValues; status?: number; page?: number } = {},
+    options: {
+      errors?: FieldErrors;
+      values?: AgreementValues;
+      status?: number;
+      page?: number;
+      /** What the caseworker wrote in the notes form, shown again after a refusal. */
+      notes?: { text: string; version?: number };
+    } = {},
   ) => {
     const me = staffOf(request);
     const page = options.page ?? 1;
@@ -210,24 +272,35 @@ export default async function caseworkerDayRoutes(app: FastifyInstance) {
       const sinceDate = since ? (DateTime.fromJSDate(since, { zone: ZONE }).toISODate() as string) : null;
       const { entries, total } = await entriesSince(trx, me.jobcenterId, meeting.citizen_id, since, sinceDate, page);
       const progress = await latestAgreement(trx, me.jobcenterId, meeting.citizen_id);
+      const notes = await briefNotes(trx, me.jobcenterId, meeting);
+      const windows = await nextWindows(trx, me.jobcenterId, meeting.citizen_id, now());
       await recordAudit(trx, actorOf(request), {
         action: 'read',
         entity: 'joblog',
         entityId: meeting.id,
         citizenId: meeting.citizen_id,
         purpose: 'forberedelse af samtale',
-        details: { meeting: meeting.id, page, entries: entries.length },
+        details: { meeting: meeting.id, page, entries: entries.length, notes: notes.previous.length + (notes.current ? 1 : 0) },
       });
-      return { meeting, entries, total, progress };
+      return { meeting, entries, total, progress, notes, windows };
     });
     if (!found) return notFound(reply);
-    const { meeting, entries, total, progress } = found;
+    const { meeting, entries, total, progress, notes, windows } = found;
     const pages = Math.max(1, Math.ceil(total / BRIEF_PAGE_SIZE));
     if (page > pages) return notFound(reply);
     const since = meeting.last_held_at;
     const endOfToday = todayDt().plus({ days: 1 }).toJSDate();
     const besked = one(queryOf(request).besked);
     const values = options.values ?? defaultAgreementValues(today());
+    const noteView = (n: NoteView) => ({
+      samtale: `${formatDate(n.meeting_starts_at, language)} ${formatTime(n.meeting_starts_at, language)}`,
+      paragraphs: paragraphs(n.body),
+      version: n.version,
+      author: n.author,
+      at: `${formatDate(n.created_at, language)} ${formatTime(n.created_at, language)}`,
+    });
+    const current = notes.current;
+    const sameDayOrDone = meeting.status !== 'cancelled' && meeting.starts_at < endOfToday;
     return reply.code(options.status ?? 200).page('pages/caseworker-day/brief.hbs', {
       title: 'caseworkerday.brief.title',
       titleValues: { name: meeting.citizen_name },
@@ -264,7 +337,31 @@ export default async function caseworkerDayRoutes(app: FastifyInstance) {
             nextSteps: progress.agreement.next_steps,
           }
         : undefined,
+      previousNotes: notes.previous.map(noteView),
+      notes: {
+        canWrite: meeting.status !== 'cancelled',
+        current: current && noteView(current),
+        text: options.notes ? options.notes.text : (current?.body ?? ''),
+        version: String(options.notes?.version ?? current?.version ?? 0),
+      },
+      next: sameDayOrDone
+        ? windows.map((w) => ({
+            id: w.id,
+            earliest: formatDate(w.earliest_date, language),
+            latest: formatDate(w.latest_date, language),
+            deadline: `${formatDate(w.deadline, language)} ${formatTime(w.deadline, language)}`,
+            booked: w.meeting_starts_at
+              ? {
+                  when: `${formatDate(w.meeting_starts_at, language)} ${formatTime(w.meeting_starts_at, language)}`,
+                  caseworker: w.caseworker_name,
+                  selfBooked: w.meeting_channel ? isSelfBooking(w.meeting_channel) : false,
+                }
+              : undefined,
+          }))
+        : [],
       message: (MESSAGES as readonly string[]).includes(besked) && !options.errors ? besked : undefined,
+      // Right after the agreement opened the window, the choice "book now or later" comes first.
+      nextOnTop: sameDayOrDone && besked === 'agreementWindow' && !options.errors && windows.some((w) => w.meeting_id === null),
       values,
       outcomeOptions: choices(['', 'held', 'no_show'], '', 'caseworkerday.outcome.options.'),
       periodOptions: choices(['month', 'week'], values.periode, 'caseworkerday.agreement.periods.'),
@@ -378,4 +475,120 @@ export default async function caseworkerDayRoutes(app: FastifyInstance) {
     if (result === 'cancelled') return briefPage(request, reply, id, { errors: { antal: 'caseworkerday.errors.cancelled' }, values: form.values, status: 409 });
     return reply.redirect(`/sagsbehandler/samtaler/${id}?besked=${input.window ? 'agreementWindow' : 'agreement'}`, 303);
   });
+
+  // ------------------------------------------------------------------ notes on the samtale
+
+  app.post('/sagsbehandler/samtaler/:id/noter', { config: STAFF }, async (request, reply) => {
+    const me = staffOf(request);
+    const id = idOf(request);
+    if (!id) return notFound(reply);
+    const form = readNoteForm(bodyOf(request));
+    if (!form.ok) return briefPage(request, reply, id, { errors: { noter: form.error }, notes: { text: form.values.noter }, status: 400 });
+    type Result = { kind: 'not-found' | 'cancelled' | 'unchanged' | 'done' } | { kind: 'conflict'; version?: number };
+    let result: Result;
+    try {
+      result = await app.db.transaction().execute(async (trx): Promise<Result> => {
+        const target = await noteTarget(trx, me.jobcenterId, id);
+        if (!target) return { kind: 'not-found' };
+        if (target.status === 'cancelled') return { kind: 'cancelled' };
+        // Someone saved a version since this caseworker opened the note: never overwrite it unseen.
+        if (target.version !== form.version) return { kind: 'conflict', version: target.version };
+        if (target.body === form.text) return { kind: 'unchanged' };
+        const version = target.version + 1;
+        const noteId = await insertNoteVersion(trx, {
+          jobcenterId: me.jobcenterId,
+          meetingId: target.id,
+          citizenId: target.citizen_id,
+          version,
+          body: form.text,
+          createdBy: me.staffId,
+          now: now(),
+        });
+        await recordAudit(trx, actorOf(request), {
+          action: 'create',
+          entity: 'meeting_note',
+          entityId: noteId,
+          citizenId: target.citizen_id,
+          details: { meeting: target.id, version, length: form.text.length },
+        });
+        return { kind: 'done' };
+      });
+    } catch (error) {
+      // Two saves of the same next version at once: the second lost the race (UNIQUE (meeting_id, version)).
+      if ((error as { code?: string }).code !== '23505') throw error;
+      result = { kind: 'conflict' };
+    }
+    if (result.kind === 'not-found') return notFound(reply);
+    if (result.kind === 'cancelled') return briefPage(request, reply, id, { errors: { noter: 'caseworkerday.errors.notesCancelled' }, notes: { text: form.values.noter }, status: 409 });
+    if (result.kind === 'conflict') {
+      return briefPage(request, reply, id, {
+        errors: { noter: 'caseworkerday.errors.notesConflict' },
+        notes: { text: form.values.noter, ...(result.version !== undefined ? { version: result.version } : {}) },
+        status: 409,
+      });
+    }
+    return reply.redirect(`/sagsbehandler/samtaler/${id}?besked=${result.kind === 'unchanged' ? 'notesUnchanged' : 'notes'}#noter-heading`, 303);
+  });
+
+  app.get(
+    '/sagsbehandler/samtaler/:id/noter',
+    {
+      config: {
+        ...STAFF,
+        a11y: {
+          examples: async (a: FastifyInstance) => {
+            const jk = await a.db.selectFrom('demo_users').select('staff_id').where('username', '=', 'jk01').executeTakeFirst();
+            const noted = await a.db
+              .selectFrom('meeting_notes as n')
+              .innerJoin('meetings as m', 'm.id', 'n.meeting_id')
+              .select('n.meeting_id')
+              .where('m.caseworker_id', '=', jk?.staff_id ?? '')
+              .orderBy('n.version', 'desc')
+              .limit(1)
+              .executeTakeFirst();
+            const [first] = await examples(a);
+            return [...new Set([noted?.meeting_id, first?.id])].filter((x): x is string => x !== undefined).map((id) => ({ path: `/sagsbehandler/samtaler/${id}/noter`, as: 'jk01' }));
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const me = staffOf(request);
+      const id = idOf(request);
+      if (!id) return notFound(reply);
+      const language = request.language;
+      const found = await app.db.transaction().execute(async (trx) => {
+        const meeting = await noteTarget(trx, me.jobcenterId, id);
+        if (!meeting) return undefined;
+        const versions = await noteVersions(trx, me.jobcenterId, id);
+        await recordAudit(trx, actorOf(request), {
+          action: 'read',
+          entity: 'meeting_note',
+          entityId: id,
+          citizenId: meeting.citizen_id,
+          purpose: 'noter fra samtale',
+          details: { meeting: id, versions: versions.length },
+        });
+        return { meeting, versions };
+      });
+      if (!found) return notFound(reply);
+      const { meeting, versions } = found;
+      return reply.page('pages/caseworker-day/notes.hbs', {
+        title: 'caseworkerday.notes.versionsTitle',
+        titleValues: { name: meeting.citizen_name },
+        meeting: { id: meeting.id, when: `${formatDate(meeting.starts_at, language)} ${formatTime(meeting.starts_at, language)}` },
+        versions: versions.map((v, index) => ({
+          version: v.version,
+          current: index === 0,
+          author: v.author,
+          at: `${formatDate(v.created_at, language)} ${formatTime(v.created_at, language)}`,
+          paragraphs: paragraphs(v.body),
+        })),
+      });
+    },
+  );
+
+  // ------------------------------------------------------------------ the next samtale, booked on the spot
+
+  await nextBookingRoutes(app);
 }

@@ -8,6 +8,7 @@ import { seedDemoIntegrationClient } from '../integrations/demo.ts';
 import { seedAdminDemo } from '../admin/demo.ts';
 import { seedBookingDemo } from '../booking/demo.ts';
 import { seedJoblogDemo } from '../joblog/demo.ts';
+import { seedCaseworkerDayDemo } from '../caseworker/demo.ts';
 import { seedCourseDemo } from '../courses/demo.ts';
 
 // Serialises demo seeding across instances starting at the same moment on one server.
@@ -26,7 +27,7 @@ export interface DemoContext {
 export type DemoSeeder = (trx: DbOrTrx, context: DemoContext) => Promise<void>;
 
 // Each feature adds its demo data here, in the order they depend on each other.
-const featureSeeders: DemoSeeder[] = [seedDemoIntegrationClient, seedAdminDemo, seedBookingDemo, seedJoblogDemo, seedCourseDemo];
+const featureSeeders: DemoSeeder[] = [seedDemoIntegrationClient, seedAdminDemo, seedBookingDemo, seedJoblogDemo, seedCaseworkerDayDemo, seedCourseDemo];
 
 const range = (from: DateTime, to?: DateTime) => `[${from.toISODate()},${to ? to.toISODate() : ''})`;
 

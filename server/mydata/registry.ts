@@ -1,6 +1,7 @@
 import { CORE_SECTIONS, type MyDataSection } from './sections.ts';
 import { bookingWindowsSection, meetingHistorySection, meetingsSection } from '../booking/mydata.ts';
 import { joblogSection, joblogVersionsSection } from '../joblog/mydata.ts';
+import { meetingNotesSection } from '../caseworker/mydata.ts';
 
 /**
  * Every section of the citizen's copy of their data: the core's, then each feature's. A feature that
@@ -12,6 +13,7 @@ export const MY_DATA_SECTIONS: readonly MyDataSection[] = [
   bookingWindowsSection,
   meetingsSection,
   meetingHistorySection,
+  meetingNotesSection,
   joblogSection,
   joblogVersionsSection,
 ];
