@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { DbOrTrx } from '../server/db/types.ts';
+import { SEND_MARGIN_MINUTES } from '../server/sms/quiet-hours.ts';
 import type { Job } from './registry.ts';
 
 /**
@@ -9,9 +10,10 @@ import type { Job } from './registry.ts';
  * - subject `window:<id>`, kind booking_nudge, version: the deadline as an ISO string (nudgeVersion(),
  *   the same text as Date.toISOString()), so a window whose deadline is changed gets a nudge for the
  *   new deadline and the sender can tell the old one is stale.
- * - due_at: sms_latest_allowed_before(deadline - 48 h, the jobcenter's quiet hours): the promise of 48
- *   hours holds, so a deadline at 23:59 gets its nudge at 20:50 two days before (quiet hours from
- *   21:00, minus the sender's 10-minute margin), never later.
+ * - due_at: sms_latest_allowed_before(deadline - 48 h - the sender's margin, the jobcenter's quiet
+ *   hours): the promise of 48 hours holds strictly (the sender runs once a minute, so a message due at
+ *   exactly deadline - 48 h would reach the citizen a little later), and a deadline at 23:59 gets its
+ *   nudge at 20:50 two days before (quiet hours from 21:00, minus the margin), never later.
  * - A window created less than 48 hours before its deadline (or a run after downtime that finds a
  *   nudge whose time has passed while the deadline is still ahead): due now, i.e. due_at is the
  *   moment the row is created. The citizen gets the time that is left; the sender still respects
@@ -44,7 +46,7 @@ export async function createBookingNudges(db: DbOrTrx, now: Date): Promise<numbe
     JOIN jobcenter_settings js ON js.jobcenter_id = w.jobcenter_id
     CROSS JOIN LATERAL (
       SELECT ${isoUtcSql('w.deadline')} AS version,
-             sms_latest_allowed_before(w.deadline - make_interval(hours => ${NUDGE_HOURS_BEFORE}),
+             sms_latest_allowed_before(w.deadline - make_interval(hours => ${NUDGE_HOURS_BEFORE}, mins => ${SEND_MARGIN_MINUTES}),
                                        js.quiet_hours_start, js.quiet_hours_end) AS due_at
     ) x
     WHERE w.status = 'open'

@@ -37,6 +37,8 @@ import caseworkerDayRoutes from './caseworker/routes.ts';
 import citizenListRoutes from './caseworker/citizen-list.ts';
 import smsRoutes from './sms/routes.ts';
 import courseRoutes from './courses/routes.ts';
+import phoneListRoutes from './phonelist/routes.ts';
+import messagesRoutes from './sms/messages-routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -104,6 +106,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(citizenListRoutes);
   await app.register(smsRoutes);
   await app.register(courseRoutes);
+  await app.register(phoneListRoutes);
+  await app.register(messagesRoutes);
   if (config.demo) await app.register(demoRoutes);
   if (config.demo) await app.register(smsDevRoutes);
 

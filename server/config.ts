@@ -58,6 +58,7 @@ const schema = z
     GATEWAYAPI_URL: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL, such as https://gatewayapi.eu' }),
     GATEWAYAPI_TOKEN: z.string().min(1).optional(),
     SMS_WEBHOOK_SECRET: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+    TEST_CLOCK_FILE: z.string().min(1).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.SMS_PROVIDER === 'gatewayapi') {
@@ -67,6 +68,10 @@ const schema = z
       }
     }
     if (env.NODE_ENV !== 'production') return;
+    if (env.TEST_CLOCK_FILE) {
+      // Whoever can write the file would decide what time it is: when deadlines pass, when SMS go out.
+      ctx.addIssue({ code: 'custom', path: ['TEST_CLOCK_FILE'], message: 'must not be set when NODE_ENV=production (it is for tests only)' });
+    }
     // In production every secret must be set on purpose, and the data must live in a real server:
     // the embedded database is a single process and has no backups or replicas.
     for (const key of [
@@ -113,6 +118,11 @@ export interface Config {
   /** The lowest acceptable acr (NSIS level) for citizens. */
   citizenAcr: string;
   sms: SmsConfig;
+  /**
+   * Tests only (refused in production): a file holding the instant that is "now" for the app and the
+   * jobs (fileClock() in server/time.ts); the jobs then follow that clock (startClockScheduler()).
+   */
+  testClockFile: string | undefined;
 }
 
 /** Where SMS go (server/sms/providers.ts): the log (default) or GatewayAPI. */
@@ -213,5 +223,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       gatewayApiToken: env.GATEWAYAPI_TOKEN,
       webhookSecret: env.SMS_WEBHOOK_SECRET,
     },
+    testClockFile: env.TEST_CLOCK_FILE,
   };
 }

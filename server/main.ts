@@ -5,8 +5,8 @@ import { DataDirInUseError } from './db/data-dir-lock.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { ensureDemoData } from './demo/seed.ts';
 import { cprCipher } from './citizens/cpr.ts';
-import { systemClock } from './time.ts';
-import { startScheduler } from '../jobs/scheduler.ts';
+import { fileClock, systemClock, type Clock } from './time.ts';
+import { startClockScheduler, startScheduler } from '../jobs/scheduler.ts';
 
 function fail(lines: string[]): never {
   for (const line of lines) process.stderr.write(`${line}\n`);
@@ -22,6 +22,17 @@ try {
   throw error;
 }
 
+// Tests only (refused in production by loadConfig): the clock is a file the test moves on.
+let clock: Clock = systemClock;
+if (config.testClockFile) {
+  clock = fileClock(config.testClockFile);
+  try {
+    clock.now();
+  } catch (error) {
+    fail([`Configuration error: TEST_CLOCK_FILE: ${error instanceof Error ? error.message : String(error)}`]);
+  }
+}
+
 let database;
 try {
   database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
@@ -32,15 +43,18 @@ try {
 
 try {
   await migrateToLatest(database.db);
-  if (config.demo) await ensureDemoData(database.db, cprCipher(config.dataKey), systemClock);
+  if (config.demo) await ensureDemoData(database.db, cprCipher(config.dataKey), clock);
 } catch (error) {
   await database.close();
   fail([`Could not prepare the database: ${error instanceof Error ? error.message : String(error)}`]);
 }
 
-const app = await buildApp({ config, database });
+const app = await buildApp({ config, database, clock });
 // Every instance runs the scheduled jobs; they coordinate through the database (see jobs/registry.ts).
-const scheduler = startScheduler({ db: database.db, clock: systemClock, log: app.log, config });
+// With a test clock the jobs follow that clock instead of node-cron's real time.
+const jobContext = { db: database.db, clock, log: app.log, config };
+const scheduler = config.testClockFile ? startClockScheduler(jobContext, { pollMs: 100 }) : startScheduler(jobContext);
+if (config.testClockFile) app.log.warn({ testClockFile: config.testClockFile }, 'TEST_CLOCK_FILE is set: the time is read from a file (tests only)');
 app.addHook('preClose', async () => scheduler.stop());
 
 // Graceful shutdown: stop accepting, let requests in flight finish, close the database.

@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from 'node:fs';
 import { DateTime } from 'luxon';
 import type { Language } from './db/types.ts';
 
@@ -9,6 +10,41 @@ export interface Clock {
   now(): Date;
 }
 export const systemClock: Clock = { now: () => new Date() };
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * A clock read from a file that holds one ISO instant with its offset (`2027-01-12T08:00:00+01:00`):
+ * now() is that instant until the file changes. For tests only (TEST_CLOCK_FILE, refused in
+ * production): several processes reading one file share one clock, so a test can move a whole cluster
+ * through a simulated day. The file is read again when its inode, modification time or size changes;
+ * write it atomically (a new file renamed over it). A missing or unreadable file throws.
+ */
+export function fileClock(file: string): Clock {
+  let seen = '';
+  let instant = 0;
+  return {
+    now() {
+      let stamp: string;
+      let text: string;
+      try {
+        const stat = statSync(file, { bigint: true });
+        stamp = `${stat.ino}:${stat.mtimeNs}:${stat.size}`;
+        if (stamp === seen) return new Date(instant);
+        text = readFileSync(file, 'utf8').trim();
+      } catch (error) {
+        throw new Error(`the clock file ${file} cannot be read (${(error as { code?: string }).code ?? 'error'})`, { cause: error });
+      }
+      const read = Date.parse(text);
+      if (!ISO_INSTANT.test(text) || Number.isNaN(read)) {
+        throw new Error(`the clock file ${file} must hold one ISO instant with its offset, such as 2027-01-12T08:00:00+01:00`);
+      }
+      seen = stamp;
+      instant = read;
+      return new Date(instant);
+    },
+  };
+}
 
 const locales: Record<Language, string> = { da: 'da-DK', en: 'en-GB' };
 

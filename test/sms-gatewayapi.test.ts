@@ -1,10 +1,11 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { buildTestApp, useTestApp } from './helper.ts';
 import { findPersonalDataInLogs } from './support/logs.ts';
+import { json, startFakeGatewayApi, type FakeGatewayApi, type FakeRequest } from './support/fake-gatewayapi.ts';
 import { DEMO_CITIZENS } from '../server/demo/data.ts';
 import { createGatewayApiProvider, mtsmsUrl, parseRetryAfter } from '../server/sms/gatewayapi.ts';
 import { decide } from '../server/sms/delivery-reports.ts';
@@ -16,12 +17,7 @@ import type { OutboxStatus } from '../server/db/types.ts';
 // The provider, against a fake GatewayAPI on loopback
 // ---------------------------------------------------------------------------------------------------
 
-interface Received {
-  method: string;
-  url: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
+type Received = FakeRequest;
 
 type Behaviour = (request: Received, response: ServerResponse) => void;
 
@@ -30,34 +26,22 @@ const PHONE = '+4512345678';
 const TEXT = 'Husk din samtale i morgen kl. 9.00 hos Jobcenter Søby. Se mere på portalen.';
 const sms = (overrides: Partial<OutgoingSms> = {}): OutgoingSms => ({ ref: '4711', to: PHONE, from: 'Jobcenter', body: TEXT, ...overrides });
 
-let server: Server;
+let fake: FakeGatewayApi;
 let baseUrl: string;
 let behaviour: Behaviour;
 let received: Received[] = [];
 
-const json = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-  response.writeHead(status, { 'content-type': 'application/json', ...headers });
-  response.end(JSON.stringify(body));
-};
-
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const entry = { method: request.method ?? '', url: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8') };
-      received.push(entry);
-      behaviour(entry, response);
-    });
+  fake = await startFakeGatewayApi({
+    answer: (request, response) => {
+      received.push(request);
+      behaviour(request, response);
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  baseUrl = fake.url;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => fake.close());
 
 afterEach(() => {
   received = [];

@@ -192,13 +192,13 @@ describe('booking nudges', () => {
     expect(rows[0]?.due_at.toISOString()).toBe(latestAllowedBefore(new Date(deadline.getTime() - 48 * HOUR)).toISOString());
   });
 
-  it('a deadline in the afternoon is nudged exactly 48 hours before', async () => {
+  it("a deadline in the afternoon is nudged 48 hours before, less the sender's margin so the 48 hours hold", async () => {
     const citizen = await newCitizen();
     const deadline = local('2026-12-11T15:00');
     const window = await createWindow(ctx.app.db, citizen, '2026-12-14', '2026-12-18', deadline);
     await runJobAt(ctx.app, 'booking-nudges', local('2026-12-08T16:00'));
     const [row] = await nudges(window);
-    expect(row?.due_at.toISOString()).toBe(local('2026-12-09T15:00').toISOString());
+    expect(row?.due_at.toISOString()).toBe(local('2026-12-09T14:50').toISOString());
   });
 
   it('follows the jobcenter quiet hours', async () => {

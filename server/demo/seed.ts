@@ -10,6 +10,7 @@ import { seedBookingDemo } from '../booking/demo.ts';
 import { seedJoblogDemo } from '../joblog/demo.ts';
 import { seedCaseworkerDayDemo } from '../caseworker/demo.ts';
 import { seedCourseDemo } from '../courses/demo.ts';
+import { seedSmsDemo } from '../sms/demo.ts';
 
 // Serialises demo seeding across instances starting at the same moment on one server.
 const SEED_LOCK = 7_466_002;
@@ -27,7 +28,7 @@ export interface DemoContext {
 export type DemoSeeder = (trx: DbOrTrx, context: DemoContext) => Promise<void>;
 
 // Each feature adds its demo data here, in the order they depend on each other.
-const featureSeeders: DemoSeeder[] = [seedDemoIntegrationClient, seedAdminDemo, seedBookingDemo, seedJoblogDemo, seedCaseworkerDayDemo, seedCourseDemo];
+const featureSeeders: DemoSeeder[] = [seedDemoIntegrationClient, seedAdminDemo, seedBookingDemo, seedJoblogDemo, seedCaseworkerDayDemo, seedCourseDemo, seedSmsDemo];
 
 const range = (from: DateTime, to?: DateTime) => `[${from.toISODate()},${to ? to.toISODate() : ''})`;
 

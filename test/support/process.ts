@@ -78,6 +78,8 @@ export interface StartOptions {
   name: string;
   /** The entry point, relative to the repository: server/main.ts (`npm start`) by default. */
   script?: string;
+  /** Arguments after the script (`npm run job -- sms-sender --now=...`). */
+  args?: string[];
   /** The portal's environment (PORT, DATA_DIR, NODE_ENV, ...): nothing else of the test's is passed on. */
   env: Record<string, string>;
 }
@@ -93,7 +95,7 @@ export function startProcess(options: StartOptions): PortalProcess {
   }
   Object.assign(env, options.env);
 
-  const child = spawn(process.execPath, [...NODE_FLAGS, options.script ?? 'server/main.ts'], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, options.script ?? 'server/main.ts', ...(options.args ?? [])], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
