@@ -81,6 +81,7 @@ describe.skipIf(!chromiumAvailable() && !REQUIRE_ALL)('book, move and cancel by 
       const windowId = await createWindow(db, citizenId, '2027-05-04', '2027-05-07', local('2027-05-06T23:59'));
       const context = await harness.context(run.user, run.lang);
       const page = await context.newPage();
+      page.setDefaultTimeout(60_000);
       const problems: string[] = [];
       try {
         // The overview asks to book.
@@ -140,6 +141,8 @@ describe.skipIf(!chromiumAvailable() && !REQUIRE_ALL)('book, move and cancel by 
       if (problems.length > 0) expect.fail(problems.join('\n'));
       const history = await db.selectFrom('meeting_history as h').innerJoin('meetings as m', 'm.id', 'h.meeting_id').select('h.action').where('m.citizen_id', '=', citizenId).where('m.window_id', '=', windowId).orderBy('h.id').execute();
       expect(history.map((h) => h.action)).toEqual(['booked', 'moved', 'cancelled']);
-    });
+      // A real browser through a dozen pages: ten seconds on a quiet machine, a minute or more on a
+      // shared, busy one; a hang is still caught.
+    }, 180_000);
   }
 });
