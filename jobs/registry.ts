@@ -9,6 +9,7 @@ import { bookingNudges } from './booking-nudges.ts';
 import { joblogNudges } from './joblog-nudges.ts';
 import { courseEnrolment } from './course-enrolment.ts';
 import { purgeJob } from './purge.ts';
+import { monthlyRates } from './monthly-rates.ts';
 
 export interface JobContext {
   db: Db;
@@ -16,6 +17,8 @@ export interface JobContext {
   log: FastifyBaseLogger;
   /** The instance's configuration (PUBLIC_URL for links, SMS_PROVIDER, ...). */
   config: Config;
+  /** Options from the command line (`npm run job -- rates --month=2026-10` gives { month: '2026-10' }). */
+  args?: Record<string, string>;
 }
 
 /**
@@ -31,15 +34,10 @@ export interface Job {
   run(context: JobContext): Promise<Record<string, number>>;
 }
 
-/**
- * The slot of the monthly rates job: 03:00 Copenhagen time on the 1st. Never 02:00-03:00, the hour
- * that is skipped (last Sunday of March) or happens twice (last Sunday of October) when the clocks
- * change, which would drop or double a run; a job that runs only once a day or month must stay out of
- * it (test/sms-jobs.test.ts checks every job). The rates issue registers its job on this schedule.
- */
-export const MONTHLY_RATES_SCHEDULE = '0 3 1 * *';
+/** 03:00 Copenhagen time on the 1st: see jobs/schedules.ts. */
+export { MONTHLY_RATES_SCHEDULE } from './schedules.ts';
 
-export const jobs: Job[] = [sessionsCleanup, smsSender, meetingReminders, bookingNudges, joblogNudges, courseEnrolment, purgeJob];
+export const jobs: Job[] = [sessionsCleanup, smsSender, meetingReminders, bookingNudges, joblogNudges, courseEnrolment, purgeJob, monthlyRates];
 
 export function findJob(name: string): Job | undefined {
   return jobs.find((job) => job.name === name);

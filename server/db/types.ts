@@ -429,6 +429,30 @@ export interface MeetingNotesTable {
   created_at: DefaultTimestamp;
 }
 
+/** A stored snapshot of a month's rates (migrations/0011_rates.ts): one 'reported' per month, any number of 'recomputed'. */
+export type RateSnapshotKind = 'reported' | 'recomputed';
+export type RateScope = 'jobcenter' | 'team' | 'caseworker';
+export interface RateSnapshotsTable {
+  id: Generated<string>;
+  jobcenter_id: string;
+  /** The first day of the month, 'YYYY-MM-01'. */
+  month: ColumnType<string, string, string>;
+  kind: RateSnapshotKind;
+  computed_at: Timestamp;
+}
+
+export interface RateFiguresTable {
+  jobcenter_id: string;
+  snapshot_id: string;
+  target_group: TargetGroup;
+  scope: RateScope;
+  /** '' for the jobcenter, else the team's or the caseworker's id. */
+  scope_id: string;
+  metric: string;
+  numerator: number;
+  denominator: number;
+}
+
 export interface Database {
   joblog_entries: JoblogEntriesTable;
   joblog_entry_versions: JoblogEntryVersionsTable;
@@ -465,6 +489,8 @@ export interface Database {
   citizen_imports: CitizenImportsTable;
   integration_clients: IntegrationClientsTable;
   integration_tokens: IntegrationTokensTable;
+  rate_snapshots: RateSnapshotsTable;
+  rate_figures: RateFiguresTable;
 }
 
 export type Db = Kysely<Database>;

@@ -1,0 +1,350 @@
+import { sql } from 'kysely';
+import { DateTime } from 'luxon';
+import { TARGET_GROUPS, type DbOrTrx, type RateScope, type RateSnapshotKind, type TargetGroup } from '../db/types.ts';
+import { ZONE } from '../time.ts';
+
+/**
+ * The monthly rates of issue 8, for a month M of one jobcenter, per target group, for the jobcenter,
+ * each team and each caseworker. Set-based: two SQL statements (meetings, Joblog), whatever the size.
+ *
+ * selfbooking: meetings starting in M (Copenhagen time) that are not cancelled (booked, held, no_show),
+ *   of citizens in the group on the meeting's Copenhagen day; numerator channels web, kiosk, assisted,
+ *   meeting; denominator all of them (adding caseworker). `selfbooking_channel:<channel>`: each channel's
+ *   count over the same denominator. A moved meeting is one row: it counts at its current time only.
+ *   Attributed to the citizen's team and own caseworker (citizen_teams / citizen_caseworkers) on the
+ *   meeting's day.
+ * joblog_raw: citizens with at least one day in the group in M; of them, those with at least one live
+ *   (not deleted) Joblog entry dated (applied_on) in M.
+ * joblog_adjusted: citizens with at least one ACTIVE day in M (in the group, not absent, not in another
+ *   department); of them, those with at least one live entry dated in M (any day of M).
+ * applications: live entries dated in M of the citizens with an active day (numerator) / those citizens.
+ * adjusted_excluded:<reason>: citizens in joblog_raw's denominator but not in joblog_adjusted's, by
+ *   reason (sygdom, barsel, fritaget, andet, department) over the raw denominator. A citizen counts under
+ *   ONE reason: the one covering most of their days in the group in M (another department wins a day over
+ *   an absence on the same day; overlapping absences: sygdom, barsel, fritaget, andet in that order; a
+ *   tie in days goes the same way).
+ *
+ * Joblog attribution (a citizen is counted once per group, in one team and under one caseworker): the
+ * team and own caseworker on the citizen's LAST ACTIVE day in the group in M, or, for a citizen with no
+ * active day, their last day in the group in M. A citizen in two groups in M (a group change) counts in
+ * both, each with its own days. A citizen with no team (caseworker) on that day counts for the jobcenter
+ * only.
+ */
+
+export const METRICS_BASE = ['selfbooking', 'joblog_raw', 'joblog_adjusted', 'applications'] as const;
+export const CHANNELS = ['web', 'kiosk', 'assisted', 'meeting', 'caseworker'] as const;
+export const SELF_CHANNELS: readonly string[] = ['web', 'kiosk', 'assisted', 'meeting'];
+export const EXCLUSION_REASONS = ['sygdom', 'barsel', 'fritaget', 'andet', 'department'] as const;
+/** Every metric stored for the jobcenter (zeros included); teams and caseworkers get those with data. */
+export const ALL_METRICS: readonly string[] = [
+  ...METRICS_BASE,
+  ...CHANNELS.map((c) => `selfbooking_channel:${c}`),
+  ...EXCLUSION_REASONS.map((r) => `adjusted_excluded:${r}`),
+];
+
+export interface RateFigure {
+  targetGroup: TargetGroup;
+  scope: RateScope;
+  /** '' for the jobcenter. */
+  scopeId: string;
+  metric: string;
+  numerator: number;
+  denominator: number;
+}
+
+const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+
+/** '2026-10' -> '2026-10-01'; throws on anything else. */
+export function monthStart(month: string): string {
+  if (!MONTH.test(month)) throw new RangeError(`month must be YYYY-MM, e.g. 2026-10 (got "${month}")`);
+  return `${month}-01`;
+}
+
+export function isMonth(month: string): boolean {
+  return MONTH.test(month);
+}
+
+/** The calendar month before the one `now` falls in, in Copenhagen time ('YYYY-MM'). */
+export function previousMonth(now: Date): string {
+  return DateTime.fromJSDate(now, { zone: ZONE }).startOf('month').minus({ months: 1 }).toFormat('yyyy-MM');
+}
+
+/** The Copenhagen month `now` falls in ('YYYY-MM'). */
+export function currentMonth(now: Date): string {
+  return DateTime.fromJSDate(now, { zone: ZONE }).toFormat('yyyy-MM');
+}
+
+interface MeetingRow {
+  level: number;
+  target_group: TargetGroup;
+  team_id: string | null;
+  caseworker_id: string | null;
+  channel: string;
+  n: number;
+}
+
+interface JoblogRow {
+  level: number;
+  target_group: TargetGroup;
+  team_id: string | null;
+  caseworker_id: string | null;
+  raw_den: number;
+  raw_num: number;
+  adj_den: number;
+  adj_num: number;
+  applications: number;
+  ex_sygdom: number;
+  ex_barsel: number;
+  ex_fritaget: number;
+  ex_andet: number;
+  ex_department: number;
+}
+
+/** GROUPING(team, caseworker): 3 = jobcenter, 1 = per team, 2 = per caseworker. */
+function scopeOf(row: { level: number; team_id: string | null; caseworker_id: string | null }): { scope: RateScope; scopeId: string } | null {
+  const level = Number(row.level);
+  if (level === 3) return { scope: 'jobcenter', scopeId: '' };
+  if (level === 1) return row.team_id ? { scope: 'team', scopeId: row.team_id } : null;
+  if (level === 2) return row.caseworker_id ? { scope: 'caseworker', scopeId: row.caseworker_id } : null;
+  return null;
+}
+
+/** Computes month M ('YYYY-MM') for a jobcenter as the data stands now. */
+export async function computeMonth(db: DbOrTrx, jobcenterId: string, month: string): Promise<RateFigure[]> {
+  const start = monthStart(month);
+
+  const meetings = await sql<MeetingRow>`
+    WITH m AS (
+      SELECT mt.citizen_id, mt.channel, (mt.starts_at AT TIME ZONE ${ZONE})::date AS day
+      FROM meetings mt
+      WHERE mt.jobcenter_id = ${jobcenterId}
+        AND mt.status <> 'cancelled'
+        AND mt.starts_at >= (${start}::date::timestamp AT TIME ZONE ${ZONE})
+        AND mt.starts_at < ((${start}::date + interval '1 month')::timestamp AT TIME ZONE ${ZONE})
+    )
+    SELECT GROUPING(t.team_id, cw.staff_id) AS level, g.target_group, t.team_id::text AS team_id,
+           cw.staff_id::text AS caseworker_id, m.channel, count(*)::int AS n
+    FROM m
+    JOIN citizen_target_groups g ON g.jobcenter_id = ${jobcenterId} AND g.citizen_id = m.citizen_id AND g.period @> m.day
+    LEFT JOIN citizen_teams t ON t.jobcenter_id = ${jobcenterId} AND t.citizen_id = m.citizen_id AND t.period @> m.day
+    LEFT JOIN citizen_caseworkers cw ON cw.jobcenter_id = ${jobcenterId} AND cw.citizen_id = m.citizen_id AND cw.period @> m.day
+    GROUP BY GROUPING SETS ((g.target_group, m.channel), (g.target_group, t.team_id, m.channel), (g.target_group, cw.staff_id, m.channel))
+  `.execute(db);
+
+  const joblog = await sql<JoblogRow>`
+    WITH month AS (SELECT daterange(${start}::date, (${start}::date + interval '1 month')::date) AS r),
+    grp AS (
+      SELECT g.citizen_id, g.target_group, range_agg(g.period * month.r) AS days
+      FROM citizen_target_groups g, month
+      WHERE g.jobcenter_id = ${jobcenterId} AND g.period && month.r
+      GROUP BY g.citizen_id, g.target_group
+    ),
+    away_periods AS (
+      SELECT a.citizen_id, a.period, a.reason,
+             array_position(ARRAY['department', 'sygdom', 'barsel', 'fritaget', 'andet'], a.reason) AS priority
+      FROM (
+        SELECT citizen_id, period, reason FROM citizen_absences WHERE jobcenter_id = ${jobcenterId}
+        UNION ALL
+        SELECT citizen_id, period, 'department' FROM citizen_departments WHERE jobcenter_id = ${jobcenterId}
+      ) a, month
+      WHERE a.period && month.r
+    ),
+    away AS (SELECT citizen_id, range_agg(period) AS days FROM away_periods GROUP BY citizen_id),
+    c AS (
+      SELECT grp.citizen_id, grp.target_group, grp.days,
+             grp.days - COALESCE(away.days, '{}'::datemultirange) AS active
+      FROM grp LEFT JOIN away ON away.citizen_id = grp.citizen_id
+    ),
+    c2 AS (
+      SELECT c.citizen_id, c.target_group, c.days, NOT isempty(c.active) AS is_active,
+             (CASE WHEN isempty(c.active) THEN upper(c.days) ELSE upper(c.active) END) - 1 AS attribution_day
+      FROM c
+    ),
+    excluded_days AS (
+      SELECT c2.citizen_id, c2.target_group, d.day::date AS day,
+             (SELECT ap.reason FROM away_periods ap
+              WHERE ap.citizen_id = c2.citizen_id AND ap.period @> d.day::date
+              ORDER BY ap.priority LIMIT 1) AS reason
+      FROM c2, generate_series(lower(c2.days)::timestamp, (upper(c2.days) - 1)::timestamp, interval '1 day') AS d(day)
+      WHERE NOT c2.is_active AND c2.days @> d.day::date
+    ),
+    excluded AS (
+      SELECT DISTINCT ON (citizen_id, target_group) citizen_id, target_group, reason
+      FROM excluded_days
+      GROUP BY citizen_id, target_group, reason
+      ORDER BY citizen_id, target_group, count(*) DESC,
+               array_position(ARRAY['department', 'sygdom', 'barsel', 'fritaget', 'andet'], reason)
+    ),
+    e AS (
+      SELECT je.citizen_id, count(*)::int AS entries
+      FROM joblog_entries je, month
+      WHERE je.jobcenter_id = ${jobcenterId} AND je.deleted_at IS NULL AND month.r @> je.applied_on
+      GROUP BY je.citizen_id
+    )
+    SELECT GROUPING(t.team_id, cw.staff_id) AS level, c2.target_group, t.team_id::text AS team_id,
+           cw.staff_id::text AS caseworker_id,
+           count(*)::int AS raw_den,
+           (count(*) FILTER (WHERE e.entries > 0))::int AS raw_num,
+           (count(*) FILTER (WHERE c2.is_active))::int AS adj_den,
+           (count(*) FILTER (WHERE c2.is_active AND e.entries > 0))::int AS adj_num,
+           COALESCE(sum(e.entries) FILTER (WHERE c2.is_active), 0)::int AS applications,
+           (count(*) FILTER (WHERE x.reason = 'sygdom'))::int AS ex_sygdom,
+           (count(*) FILTER (WHERE x.reason = 'barsel'))::int AS ex_barsel,
+           (count(*) FILTER (WHERE x.reason = 'fritaget'))::int AS ex_fritaget,
+           (count(*) FILTER (WHERE x.reason = 'andet'))::int AS ex_andet,
+           (count(*) FILTER (WHERE x.reason = 'department'))::int AS ex_department
+    FROM c2
+    LEFT JOIN e ON e.citizen_id = c2.citizen_id
+    LEFT JOIN excluded x ON x.citizen_id = c2.citizen_id AND x.target_group = c2.target_group
+    LEFT JOIN citizen_teams t ON t.jobcenter_id = ${jobcenterId} AND t.citizen_id = c2.citizen_id AND t.period @> c2.attribution_day
+    LEFT JOIN citizen_caseworkers cw ON cw.jobcenter_id = ${jobcenterId} AND cw.citizen_id = c2.citizen_id AND cw.period @> c2.attribution_day
+    GROUP BY GROUPING SETS ((c2.target_group), (c2.target_group, t.team_id), (c2.target_group, cw.staff_id))
+  `.execute(db);
+
+  const figures = new Map<string, RateFigure>();
+  const put = (targetGroup: TargetGroup, at: { scope: RateScope; scopeId: string }, metric: string, numerator: number, denominator: number) => {
+    figures.set(`${targetGroup}|${at.scope}|${at.scopeId}|${metric}`, { targetGroup, ...at, metric, numerator, denominator });
+  };
+  const jobcenter = { scope: 'jobcenter' as const, scopeId: '' };
+  for (const group of TARGET_GROUPS) for (const metric of ALL_METRICS) put(group, jobcenter, metric, 0, 0);
+
+  // Meetings: per (group, scope) the channel counts, then the rates over their total.
+  const channelCounts = new Map<string, { group: TargetGroup; at: { scope: RateScope; scopeId: string }; counts: Map<string, number> }>();
+  for (const row of meetings.rows) {
+    const at = scopeOf(row);
+    if (!at) continue;
+    const key = `${row.target_group}|${at.scope}|${at.scopeId}`;
+    const entry = channelCounts.get(key) ?? { group: row.target_group, at, counts: new Map<string, number>() };
+    entry.counts.set(row.channel, (entry.counts.get(row.channel) ?? 0) + Number(row.n));
+    channelCounts.set(key, entry);
+  }
+  for (const { group, at, counts } of channelCounts.values()) {
+    const all = [...counts.values()].reduce((a, b) => a + b, 0);
+    const self = [...counts].filter(([channel]) => SELF_CHANNELS.includes(channel)).reduce((a, [, n]) => a + n, 0);
+    put(group, at, 'selfbooking', self, all);
+    for (const channel of CHANNELS) put(group, at, `selfbooking_channel:${channel}`, counts.get(channel) ?? 0, all);
+  }
+
+  for (const row of joblog.rows) {
+    const at = scopeOf(row);
+    if (!at) continue;
+    const group = row.target_group;
+    put(group, at, 'joblog_raw', Number(row.raw_num), Number(row.raw_den));
+    put(group, at, 'joblog_adjusted', Number(row.adj_num), Number(row.adj_den));
+    put(group, at, 'applications', Number(row.applications), Number(row.adj_den));
+    for (const reason of EXCLUSION_REASONS) put(group, at, `adjusted_excluded:${reason}`, Number(row[`ex_${reason}`]), Number(row.raw_den));
+  }
+
+  return sortFigures([...figures.values()]);
+}
+
+/** One order for computed and stored figures (in JS, so no database collation decides it). */
+function sortFigures(figures: RateFigure[]): RateFigure[] {
+  const key = (f: RateFigure) => `${f.targetGroup}|${f.scope}|${f.scopeId}|${f.metric}`;
+  return figures.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+export interface RateSnapshot {
+  id: string;
+  month: string;
+  kind: RateSnapshotKind;
+  computedAt: Date;
+  figures: RateFigure[];
+}
+
+/**
+ * Computes month M and stores it as a snapshot "as known at" computedAt, in one transaction.
+ * 'reported': at most one per jobcenter and month (the unique index decides: a second run, or a run in
+ * another instance at the same moment, stores nothing and answers stored: false). 'recomputed': always
+ * stored; the newest is the current figure.
+ */
+export async function storeSnapshot(
+  db: DbOrTrx,
+  jobcenterId: string,
+  month: string,
+  kind: RateSnapshotKind,
+  computedAt: Date,
+): Promise<{ stored: boolean; snapshotId: string | null }> {
+  const start = monthStart(month);
+  if (kind === 'reported') {
+    const existing = await db
+      .selectFrom('rate_snapshots')
+      .select('id')
+      .where('jobcenter_id', '=', jobcenterId)
+      .where('month', '=', start)
+      .where('kind', '=', 'reported')
+      .executeTakeFirst();
+    if (existing) return { stored: false, snapshotId: null };
+  }
+  return db.transaction().execute(async (trx) => {
+    const header =
+      kind === 'reported'
+        ? await sql<{ id: string }>`
+            INSERT INTO rate_snapshots (jobcenter_id, month, kind, computed_at)
+            VALUES (${jobcenterId}, ${start}::date, 'reported', ${computedAt})
+            ON CONFLICT (jobcenter_id, month) WHERE kind = 'reported' DO NOTHING
+            RETURNING id::text AS id`.execute(trx)
+        : await sql<{ id: string }>`
+            INSERT INTO rate_snapshots (jobcenter_id, month, kind, computed_at)
+            VALUES (${jobcenterId}, ${start}::date, 'recomputed', ${computedAt})
+            RETURNING id::text AS id`.execute(trx);
+    const snapshotId = header.rows[0]?.id;
+    if (!snapshotId) return { stored: false, snapshotId: null };
+    const figures = await computeMonth(trx, jobcenterId, month);
+    for (let i = 0; i < figures.length; i += 500) {
+      await trx
+        .insertInto('rate_figures')
+        .values(
+          figures.slice(i, i + 500).map((f) => ({
+            jobcenter_id: jobcenterId,
+            snapshot_id: snapshotId,
+            target_group: f.targetGroup,
+            scope: f.scope,
+            scope_id: f.scopeId,
+            metric: f.metric,
+            numerator: f.numerator,
+            denominator: f.denominator,
+          })),
+        )
+        .execute();
+    }
+    return { stored: true, snapshotId };
+  });
+}
+
+/** The reported snapshot of a month, or the newest recomputation; undefined when there is none. */
+export async function readSnapshot(db: DbOrTrx, jobcenterId: string, month: string, kind: RateSnapshotKind): Promise<RateSnapshot | undefined> {
+  const start = monthStart(month);
+  const header = await db
+    .selectFrom('rate_snapshots')
+    .select([sql<string>`id::text`.as('id'), 'kind', 'computed_at'])
+    .where('jobcenter_id', '=', jobcenterId)
+    .where('month', '=', start)
+    .where('kind', '=', kind)
+    .orderBy('computed_at', 'desc')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+  if (!header) return undefined;
+  const rows = await db
+    .selectFrom('rate_figures')
+    .select(['target_group', 'scope', 'scope_id', 'metric', 'numerator', 'denominator'])
+    .where('jobcenter_id', '=', jobcenterId)
+    .where('snapshot_id', '=', header.id)
+    .execute();
+  return {
+    id: header.id,
+    month,
+    kind: header.kind,
+    computedAt: header.computed_at,
+    figures: sortFigures(
+      rows.map((r) => ({
+      targetGroup: r.target_group,
+      scope: r.scope,
+      scopeId: r.scope_id,
+      metric: r.metric,
+        numerator: r.numerator,
+        denominator: r.denominator,
+      })),
+    ),
+  };
+}
