@@ -19,14 +19,13 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import { sql } from 'kysely';
 import { DateTime } from 'luxon';
-import pg from 'pg';
+import { createBenchDatabase } from './support.ts';
 import { buildApp } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { openDatabase } from '../server/db/connect.ts';
@@ -35,7 +34,6 @@ import { ensureDemoData } from '../server/demo/seed.ts';
 import { cprCipher } from '../server/citizens/cpr.ts';
 import { systemClock, ZONE } from '../server/time.ts';
 
-const SERVER_URL = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL;
 const BOOKINGS = Number(process.env.BENCH_BOOKINGS ?? 3000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const POOL = Number(process.env.BENCH_POOL ?? 10);
@@ -347,30 +345,7 @@ const describe = (name: string, phase: Phase) =>
   `(${phase.requests} requests in ${fmt(phase.seconds, 2)} s; ${Object.entries(phase.statuses).map(([s, n]) => `${n} × ${s}`).join(', ')})`;
 
 async function main(): Promise<void> {
-  if (!SERVER_URL) {
-    console.error('bench:booking needs a PostgreSQL server: set BENCH_DATABASE_URL or TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test).');
-    process.exit(2);
-  }
-  const host = new URL(SERVER_URL).hostname;
-  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
-    console.error(`bench:booking runs against a PostgreSQL server on this machine only (got ${host}).`);
-    process.exit(2);
-  }
-  const name = `portal_bench_${randomBytes(4).toString('hex')}`;
-  const admin = async (statement: string) => {
-    const client = new pg.Client({ connectionString: SERVER_URL });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
-
-  await admin(`CREATE DATABASE ${name}`);
+  const { name, databaseUrl, drop } = await createBenchDatabase('bench:booking', log);
   const servers: ChildProcess[] = [];
   try {
     const perGroup = BOOKINGS + WARMUP;
@@ -406,8 +381,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await Promise.all(servers.map(stopServer));
-    if (process.env.BENCH_KEEP_DATABASE === '1') log(`Kept the database ${name} (BENCH_KEEP_DATABASE=1).`);
-    else await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await drop();
   }
 }
 

@@ -20,15 +20,23 @@ import type { Job } from './registry.ts';
  * ahead is created (due in the past, so the sender sends it at once); a meeting already started gets
  * nothing. expires_at is the meeting's start, after which the sender cancels instead of sending.
  *
- * Safe in several instances at once: the outbox's unique (subject, kind, version) decides, the
- * NOT EXISTS only spares a repeated run the work.
+ * Safe in several instances at once: the outbox's unique (subject, kind, version) decides, named as
+ * the conflict target so that only a duplicate of that key is passed over (a run racing another
+ * instance waits for it, then skips its rows) and no other unique index is probed for every row. The
+ * NOT EXISTS spares a repeated run the work: every run meets the reminders already created for the
+ * next 72 hours, and those stop at the anti-join instead of each taking an identity value, the checks
+ * and a speculative insertion first.
+ *
+ * What 100,000 reminders cost, and why it is not nearer the bare INSERT ... SELECT: README.md,
+ * "Benchmarks" (npm run bench:jobs).
  */
 
 export const REMINDER_HOURS_BEFORE = 48;
 export const REMINDER_LOOKAHEAD_HOURS = 24;
 
-export async function createMeetingReminders(db: DbOrTrx, now: Date): Promise<number> {
-  const result = await sql`
+/** The job's one statement (bench/jobs.ts EXPLAINs it). */
+export function meetingRemindersStatement(now: Date) {
+  return sql`
     INSERT INTO outbox (jobcenter_id, citizen_id, subject, kind, version, due_at, expires_at, created_at, updated_at)
     SELECT m.jobcenter_id, m.citizen_id, 'meeting:' || m.id, 'meeting_reminder', m.sequence::text,
            m.starts_at - make_interval(hours => ${REMINDER_HOURS_BEFORE}), m.starts_at, ${now}::timestamptz, ${now}::timestamptz
@@ -43,7 +51,11 @@ export async function createMeetingReminders(db: DbOrTrx, now: Date): Promise<nu
         SELECT 1 FROM outbox o
         WHERE o.subject = 'meeting:' || m.id AND o.kind = 'meeting_reminder' AND o.version = m.sequence::text
       )
-    ON CONFLICT DO NOTHING`.execute(db);
+    ON CONFLICT (subject, kind, version) DO NOTHING`;
+}
+
+export async function createMeetingReminders(db: DbOrTrx, now: Date): Promise<number> {
+  const result = await meetingRemindersStatement(now).execute(db);
   return Number(result.numAffectedRows ?? 0);
 }
 

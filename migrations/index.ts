@@ -9,6 +9,7 @@ import * as m0007 from './0007_meeting_notes.ts';
 import * as m0008 from './0008_audit_search.ts';
 import * as m0009 from './0009_sms.ts';
 import * as m0011 from './0011_rates.ts';
+import * as m0012 from './0012_outbox_speed.ts';
 
 /**
  * Every migration, in order. A static list rather than a folder scan, so the same code runs under
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0008_audit_search': m0008,
   '0009_sms': m0009,
   '0011_rates': m0011,
+  '0012_outbox_speed': m0012,
 };

@@ -227,8 +227,10 @@ async function claimBatch(db: Db, now: Date, batchSize: number, leaseSeconds: nu
       SELECT ob.id
       FROM outbox ob
       JOIN jobcenter_settings js ON js.jobcenter_id = ob.jobcenter_id
-      WHERE ((ob.status = 'pending' AND ob.due_at <= ${now}::timestamptz
-              AND (ob.next_attempt_at IS NULL OR ob.next_attempt_at <= ${now}::timestamptz))
+      -- outbox_due (due_at, id) WHERE status IN ('pending', 'sending') (migrations/0012) is read in
+      -- this order and stops at the first row not yet due; a 'sending' row was due when it was claimed.
+      WHERE ob.status IN ('pending', 'sending') AND ob.due_at <= ${now}::timestamptz
+        AND ((ob.status = 'pending' AND (ob.next_attempt_at IS NULL OR ob.next_attempt_at <= ${now}::timestamptz))
           OR (ob.status = 'sending' AND (ob.lease_until IS NULL OR ob.lease_until < ${now}::timestamptz)))
         AND (${now}::timestamptz AT TIME ZONE ${ZONE})::time >= js.quiet_hours_end
         AND (${now}::timestamptz AT TIME ZONE ${ZONE})::time < js.quiet_hours_start
