@@ -134,6 +134,19 @@ describe('windows and free times', () => {
     expectProblem(await call(citizen(1), 'GET', `/api/v1/me/booking-windows/${window}/slots?day=31-12-2026`), 400, 'invalid-request');
     expectProblem(await call(citizen(1), 'GET', `/api/v1/me/booking-windows/${window}/slots?day=2026-02-30`), 400, 'invalid-request');
   });
+
+  it('records a no-slot-available event, as the web pages do, when an open window has no free time left', async () => {
+    const db = ctx.app.db;
+    const [lonely] = (await createCitizens(db, 1, { prefix: 'apinoslot' })) as [TestCitizen];
+    const empty = await createWindow(db, lonely.id, '2026-04-20', '2026-04-24', local('2026-04-17T23:59'));
+    const events = () => db.selectFrom('booking_events').select(['kind', 'channel', 'citizen_id']).where('window_id', '=', empty).execute();
+    const answer = await call(lonely, 'GET', `/api/v1/me/booking-windows/${empty}/slots`);
+    expect(answer.json()).toEqual({ windowId: empty, slots: [] });
+    expect(await events()).toEqual([{ kind: 'no_slot_available', channel: 'web', citizen_id: lonely.id }]);
+    // Asking for one day only is not a search of the window: no event.
+    await call(lonely, 'GET', `/api/v1/me/booking-windows/${empty}/slots?day=2026-04-21`);
+    expect(await events()).toHaveLength(1);
+  });
 });
 
 describe('booking', () => {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { actorOf } from '../audit/audit.ts';
 import { citizenOf } from '../plugins/auth.ts';
 import { bookMeeting, cancelMeeting, moveMeeting, type Meeting, type Outcome } from './service.ts';
-import { citizenMeeting, citizenWindow, citizenWindows, freeSlotsForWindow, upcomingMeetings, type MeetingView } from './queries.ts';
+import { citizenMeeting, citizenWindow, citizenWindows, freeSlotsForWindow, noteNoSlotAvailable, upcomingMeetings, type MeetingView } from './queries.ts';
 import { REFUSAL_STATUS, daysLeft, type Refusal } from './rules.ts';
 
 /**
@@ -203,10 +203,15 @@ export default async function bookingApi(app: FastifyInstance) {
       const { id } = request.params;
       const window = UUID.test(id) ? await citizenWindow(app.db, user.jobcenterId, user.citizenId, id) : undefined;
       if (!window) return sendProblem(reply, 'not-found');
-      const slots = await freeSlotsForWindow(app.db, user.jobcenterId, user.citizenId, window, app.clock.now(), {
+      const now = app.clock.now();
+      const slots = await freeSlotsForWindow(app.db, user.jobcenterId, user.citizenId, window, now, {
         ...(window.meeting_id ? { excludeMeetingId: window.meeting_id } : {}),
         ...(request.query.day ? { day: request.query.day } : {}),
       });
+      // As on the web pages: an open window with nothing left to book feeds the team's capacity alarm.
+      if (slots.length === 0 && !request.query.day && !window.meeting_id && window.status === 'open' && window.deadline > now) {
+        await noteNoSlotAvailable(app.db, actorOf(request), { jobcenterId: user.jobcenterId, citizenId: user.citizenId, windowId: window.id, channel: 'web', at: now });
+      }
       return {
         windowId: window.id,
         slots: slots.map((s) => ({

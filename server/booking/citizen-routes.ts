@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { actorOf, recordAudit, type Actor } from '../audit/audit.ts';
+import { actorOf, type Actor } from '../audit/audit.ts';
 import { citizenOverview } from '../citizens/queries.ts';
 import type { BookingChannel, Db, DbOrTrx, Language, MeetingMode } from '../db/types.ts';
 import { translate } from '../i18n.ts';
@@ -15,7 +15,7 @@ import {
   citizenWindow,
   citizenWindows,
   freeSlotsForWindow,
-  recordNoSlotAvailable,
+  noteNoSlotAvailable,
   upcomingMeetings,
   type FreeSlot,
   type MeetingView,
@@ -349,16 +349,7 @@ export function registerBookingPages(app: FastifyInstance, options: BookingPages
     }));
     if (days.length === 0 && flow.kind === 'book' && flow.windowId && !problem) {
       // The team's capacity alarm counts these; once per visit of this page.
-      await app.db.transaction().execute(async (trx) => {
-        await recordNoSlotAvailable(trx, { jobcenterId: me.jobcenterId, citizenId: me.citizenId, windowId: flow.windowId as string, channel, at: now });
-        await recordAudit(trx, actorOf(request), {
-          action: 'create',
-          entity: 'booking_event',
-          entityId: flow.windowId,
-          citizenId: me.citizenId,
-          details: { kind: 'no_slot_available', channel },
-        });
-      });
+      await noteNoSlotAvailable(app.db, actorOf(request), { jobcenterId: me.jobcenterId, citizenId: me.citizenId, windowId: flow.windowId as string, channel, at: now });
     }
     return reply.code(problem?.status ?? 200).page('pages/booking/day.hbs', {
       title: flow.kind === 'book' ? 'booking.day.title' : 'booking.day.moveTitle',

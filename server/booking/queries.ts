@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import type { DbOrTrx, BookingChannel, MeetingMode, MeetingStatus } from '../db/types.ts';
+import { recordAudit, type Actor } from '../audit/audit.ts';
+import type { Db, DbOrTrx, BookingChannel, MeetingMode, MeetingStatus } from '../db/types.ts';
 
 const ZONE = 'Europe/Copenhagen';
 
@@ -144,6 +145,27 @@ export async function upcomingMeetings(db: DbOrTrx, jobcenterId: string, citizen
 /** One of the citizen's meetings (undefined for another citizen's or an unknown id). */
 export async function citizenMeeting(db: DbOrTrx, jobcenterId: string, citizenId: string, meetingId: string): Promise<MeetingView | undefined> {
   return meetingViews(db, jobcenterId).where('m.citizen_id', '=', citizenId).where('m.id', '=', meetingId).executeTakeFirst();
+}
+
+/**
+ * A citizen looked for a time in their open window and found none: the event and its audit row, in one
+ * transaction (the web pages, the API and the kiosk all call this, so the alarm counts every channel).
+ */
+export async function noteNoSlotAvailable(
+  db: Db,
+  actor: Actor,
+  event: { jobcenterId: string; citizenId: string; windowId: string; channel: BookingChannel; at: Date },
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await recordNoSlotAvailable(trx, event);
+    await recordAudit(trx, actor, {
+      action: 'create',
+      entity: 'booking_event',
+      entityId: event.windowId,
+      citizenId: event.citizenId,
+      details: { kind: 'no_slot_available', channel: event.channel },
+    });
+  });
 }
 
 /** Records that a citizen found no free time in their window (the team's capacity alarm counts these). */
