@@ -10,6 +10,11 @@ import * as m0008 from './0008_audit_search.ts';
 import * as m0009 from './0009_sms.ts';
 import * as m0011 from './0011_rates.ts';
 import * as m0012 from './0012_outbox_speed.ts';
+import * as m0013 from './0013_meeting_ratings.ts';
+import * as m0014 from './0014_kiosk.ts';
+import * as m0015 from './0015_desk.ts';
+import * as m0016 from './0016_rates_baseline.ts';
+import * as m0017 from './0017_rates_speed.ts';
 
 /**
  * Every migration, in order. A static list rather than a folder scan, so the same code runs under
@@ -27,4 +32,9 @@ export const migrations: Record<string, Migration> = {
   '0009_sms': m0009,
   '0011_rates': m0011,
   '0012_outbox_speed': m0012,
+  '0013_meeting_ratings': m0013,
+  '0014_kiosk': m0014,
+  '0015_desk': m0015,
+  '0016_rates_baseline': m0016,
+  '0017_rates_speed': m0017,
 };

@@ -24,6 +24,7 @@ import integrations from './integrations/plugin.ts';
 import myDataRoutes from './mydata/routes.ts';
 import authRoutes from './auth/routes.ts';
 import kioskSetupRoutes from './kiosk/setup-routes.ts';
+import kioskRoutes from './kiosk/routes.ts';
 import adminRoutes from './admin/routes.ts';
 import auditRoutes from './admin/audit-routes.ts';
 import caseworkerBookingRoutes from './booking/caseworker-routes.ts';
@@ -39,6 +40,12 @@ import smsRoutes from './sms/routes.ts';
 import courseRoutes from './courses/routes.ts';
 import phoneListRoutes from './phonelist/routes.ts';
 import messagesRoutes from './sms/messages-routes.ts';
+import dashboardRoutes from './dashboard/routes.ts';
+import ratingRoutes from './ratings/routes.ts';
+import deskRoutes from './desk/routes.ts';
+import periodRoutes from './periods/routes.ts';
+import statsApi from './stats/api.ts';
+import boardRoutes from './board/routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -88,6 +95,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(homeRoutes);
   await app.register(authRoutes);
   await app.register(kioskSetupRoutes);
+  await app.register(kioskRoutes);
   await app.register(accountRoutes);
   await app.register(pagesRoutes);
   await app.register(sessionApi);
@@ -108,6 +116,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(courseRoutes);
   await app.register(phoneListRoutes);
   await app.register(messagesRoutes);
+  await app.register(dashboardRoutes);
+  await app.register(ratingRoutes);
+  await app.register(deskRoutes);
+  await app.register(periodRoutes);
+  await app.register(statsApi);
+  await app.register(boardRoutes);
   if (config.demo) await app.register(demoRoutes);
   if (config.demo) await app.register(smsDevRoutes);
 

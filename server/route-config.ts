@@ -7,6 +7,8 @@ export interface A11yExample {
   path: string;
   /** Demo user to log in as; none for public pages. */
   as?: string;
+  /** Visit on a browser marked as a kiosk (server/kiosk/), each time in a fresh browser context. */
+  kiosk?: boolean;
 }
 
 declare module 'fastify' {

@@ -25,6 +25,9 @@ import { testConfig } from './helper.ts';
  *   c8 in no group: meeting and entry in Nov, counted nowhere.
  *   c9 team change then absence: J; team/caseworker A until 19 Nov, B from 20 Nov; andet from 18 Nov.
  *      Last active day 17 Nov -> counted in team A. Entry 2 Nov.
+ * Outcomes and ratings (involved, useful; positive = both 4 or 5): c1 10 Nov held (5,4) positive, 20 Nov
+ *   held (4,3); c2 held, asked and never answered; c4 5 Nov held (5,5), 25 Nov no-show; c6's samtale moved
+ *   to 3 Nov held, declined; c7 1 Nov 00:30 held (2,5), 31 Oct 23:30 held (5,5); c8 held (5,5), no group.
  */
 const JC = '0888';
 const J = 'jobready_cash_benefit';
@@ -89,6 +92,29 @@ async function entry(c: string, appliedOn: string, deleted = false) {
       job_title: 'Lagerarbejder',
       applied_on: appliedOn,
       ...(deleted ? { deleted_at: new Date('2026-11-06T10:00:00Z') } : {}),
+    })
+    .execute();
+}
+
+/** Marks the citizen's samtale at that time held or no-show; a held one asked to be rated, and answered or declined. */
+async function outcome(c: string, startsLocal: string, status: 'held' | 'no_show', rating?: [number, number] | 'asked' | 'declined') {
+  const m = await db
+    .updateTable('meetings')
+    .set({ status })
+    .where('citizen_id', '=', ids[c] as string)
+    .where('starts_at', '=', local(startsLocal))
+    .returning(['id', 'starts_at'])
+    .executeTakeFirstOrThrow();
+  if (!rating) return;
+  const asked = new Date(m.starts_at.getTime() + 3_600_000);
+  await db
+    .insertInto('meeting_ratings')
+    .values({
+      jobcenter_id: JC,
+      meeting_id: m.id,
+      citizen_id: ids[c] as string,
+      asked_at: asked,
+      ...(rating === 'asked' ? {} : rating === 'declined' ? { status: 'declined', declined_at: asked } : { status: 'answered', involved: rating[0], useful: rating[1], answered_at: asked }),
     })
     .execute();
 }
@@ -162,6 +188,16 @@ async function buildFixtures() {
   await entry('c8', '2026-11-15');
   await entry('c9', '2026-11-02');
 
+  await outcome('c1', '2026-11-10T10:00', 'held', [5, 4]);
+  await outcome('c1', '2026-11-20T10:00', 'held', [4, 3]);
+  await outcome('c2', '2026-11-16T10:00', 'held', 'asked');
+  await outcome('c4', '2026-11-05T10:00', 'held', [5, 5]);
+  await outcome('c4', '2026-11-25T10:00', 'no_show');
+  await outcome('c6', '2026-11-03T10:00', 'held', 'declined');
+  await outcome('c7', '2026-11-01T00:30', 'held', [2, 5]);
+  await outcome('c7', '2026-10-31T23:30', 'held', [5, 5]);
+  await outcome('c8', '2026-11-10T11:00', 'held', [5, 5]);
+
   // c10, August only (J, team A): every day of the month away, for several reasons at once.
   await citizen('c10');
   await group('c10', J, '[2026-08-01,2026-09-01)');
@@ -226,6 +262,10 @@ describe('monthly rates, November 2026', () => {
       applications: [4, 6],
       ...zeroExcluded(7),
       'adjusted_excluded:sygdom': [1, 7],
+      // Held in J: c1 twice, c2, c4's kiosk one, c6's moved-in one, c7's at 00:30 (6); answered: c1 twice,
+      // c4, c7 (4); both answers 4 or 5: c1's (5,4) and c4's (5,5). Not c8 (no group), not c7's of 31 Oct.
+      rating: [2, 4],
+      rating_response: [4, 6],
     });
   });
 
@@ -242,6 +282,9 @@ describe('monthly rates, November 2026', () => {
       applications: [1, 1],
       ...zeroExcluded(2),
       'adjusted_excluded:department': [1, 2],
+      // c4's samtale in I was a no-show: nothing held.
+      rating: [0, 0],
+      rating_response: [0, 0],
     });
   });
 
@@ -260,6 +303,9 @@ describe('monthly rates, November 2026', () => {
       applications: [3, 4],
       ...zeroExcluded(5),
       'adjusted_excluded:sygdom': [1, 5],
+      // c1 twice, c2, c6 held; c1's two answered, one positive.
+      rating: [1, 2],
+      rating_response: [2, 4],
     };
     const teamB = {
       selfbooking: [2, 2],
@@ -271,6 +317,9 @@ describe('monthly rates, November 2026', () => {
       joblog_adjusted: [1, 2],
       applications: [1, 2],
       ...zeroExcluded(2),
+      // c4's kiosk samtale (5,5) and c7's at 00:30 (2,5): both answered, one positive.
+      rating: [1, 2],
+      rating_response: [2, 2],
     };
     expect(pick(figures, J, 'team', ids.teamA)).toEqual(teamA);
     expect(pick(figures, J, 'caseworker', ids.cwA)).toEqual(teamA);
@@ -300,6 +349,9 @@ describe('monthly rates, November 2026', () => {
     const j = pick(figures, J, 'jobcenter');
     expect(j.selfbooking).toEqual([1, 1]);
     expect(j['selfbooking_channel:web']).toEqual([1, 1]);
+    // c7's samtale at 23:30 on 31 October was held and rated (5,5).
+    expect(j.rating).toEqual([1, 1]);
+    expect(j.rating_response).toEqual([1, 1]);
     // c7's entry of 31 Oct (the last day); c2 sygdom from 15 Oct still has active days in October.
     expect(j.joblog_raw).toEqual([1, 7]);
     expect(j.joblog_adjusted).toEqual([1, 7]);

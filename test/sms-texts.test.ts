@@ -55,6 +55,8 @@ function contentOf(kind: MessageKind, at: Date): SmsContent {
       return { kind, deadline: at };
     case 'course_enrolled':
       return { kind, startsAt: at, endsAt: new Date(at.getTime() + 3 * 3600_000), place: LONG_PLACE };
+    case 'meeting_rating':
+      return { kind };
   }
 }
 
@@ -96,7 +98,7 @@ describe('SMS texts', () => {
       for (const kind of MESSAGE_KINDS) {
         const text = renderSms(contentOf(kind, at), context(language));
         for (const url of text.match(/https?:\/\/\S+/g) ?? []) {
-          expect(['https://selvbooking.ringkobing-skjern.dk/', 'https://selvbooking.ringkobing-skjern.dk/joblog']).toContain(url);
+          expect(['https://selvbooking.ringkobing-skjern.dk/', 'https://selvbooking.ringkobing-skjern.dk/joblog', 'https://selvbooking.ringkobing-skjern.dk/vurdering']).toContain(url);
         }
       }
     }

@@ -5,6 +5,7 @@ import { cprCipher, InvalidCprError, normaliseCpr } from '../citizens/cpr.ts';
 import { meetsAssurance, OidcClient, type LoginKind, type PendingLogin } from './oidc.ts';
 import { findCitizenByCprHash, findStaffByIdentity, syncStaffRoles } from './queries.ts';
 import { isKiosk } from './kiosk.ts';
+import { recordUnknownAtKiosk } from '../kiosk/events.ts';
 import { loginRateLimit } from './rate-limit.ts';
 import type { StaffRole } from '../db/types.ts';
 import { actorOf, recordAudit } from '../audit/audit.ts';
@@ -108,7 +109,7 @@ export default async function authRoutes(app: FastifyInstance) {
         }
         const citizen = await findCitizenByCprHash(app.db, cipher.hash(cpr));
         const user = citizen && (await citizenSessionUser(app.db, citizen.id));
-        if (!user) return reply.redirect('/login/ukendt?hvem=citizen', 303);
+        if (!user) return reply.redirect((await recordUnknownAtKiosk(request, app)) ? '/kiosk/ukendt' : '/login/ukendt?hvem=citizen', 303);
         await logIn(app.db, request, user, 'mitid');
       } else {
         const issuer = String(claims.iss);

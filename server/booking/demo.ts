@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { DemoContext, DemoSeeder } from '../demo/seed.ts';
 import type { DbOrTrx } from '../db/types.ts';
 import { DEMO_CITIZENS } from '../demo/data.ts';
+import { demoChannelSql, historyStart } from '../demo/history.ts';
 
 /**
  * The booking demo, set-based so seeding stays fast (a few INSERT ... SELECT statements):
@@ -10,9 +11,10 @@ import { DEMO_CITIZENS } from '../demo/data.ts';
  *  - open booking windows with no meeting for borger01-borger20 (Team Nord): tomorrow to +14 days,
  *    deadlines in 3-10 days, so the whole team sees the same free times of jk01 and jk02;
  *  - booked samtaler ahead for borger21-borger30 (Team Syd), in windows, across all channels;
- *  - 6 months of past samtaler for most citizens (held, no-show, cancelled; every channel), each with
- *    its released time and history rows, so the statistics have history. Each citizen meets only their
- *    own caseworker, at a time of day fixed per citizen, so nothing overlaps.
+ *  - 12 months of past samtaler for most citizens (held, no-show, cancelled; every channel, self-booking
+ *    rising month by month as server/demo/history.ts tells it), each with its released time and history
+ *    rows, so the statistics have history. Each citizen meets only their own caseworker, at a time of
+ *    day fixed per citizen, so nothing overlaps.
  */
 
 const ZONE = 'Europe/Copenhagen';
@@ -149,10 +151,10 @@ async function pastDemoMeetings(trx: DbOrTrx, context: DemoContext): Promise<voi
     ),
     raw AS (
       SELECT c.*, k, ${today}::date - (k * 26 + (c.n * 3) % 20 + 1) AS d0
-      FROM c CROSS JOIN generate_series(0, 7) AS k
+      FROM c CROSS JOIN generate_series(0, 15) AS k
     ),
     dated AS (
-      -- Weekends move back to Friday. h picks the channel (45 % web, 25 % caseworker), g the outcome.
+      -- Weekends move back to Friday. h picks the mode, g the outcome (the channel: demoChannelSql).
       SELECT raw.*, d0 - CASE extract(isodow FROM d0)::int WHEN 6 THEN 1 WHEN 7 THEN 2 ELSE 0 END AS day,
              (raw.n * 7 + raw.k * 3) % 20 AS h, (raw.n * 11 + raw.k * 7) % 10 AS g
       FROM raw
@@ -160,14 +162,17 @@ async function pastDemoMeetings(trx: DbOrTrx, context: DemoContext): Promise<voi
     plan AS (
       SELECT d.citizen_id, d.caseworker_id,
              (d.day + time '08:30' + d.rank * interval '30 minutes') AT TIME ZONE ${ZONE} AS starts_at,
-             CASE WHEN d.h < 9 THEN 'web' WHEN d.h < 11 THEN 'kiosk' WHEN d.h < 13 THEN 'assisted' WHEN d.h < 15 THEN 'meeting' ELSE 'caseworker' END AS channel,
+             ${demoChannelSql(today, sql`d.day`, sql`row_number() OVER story`, sql`count(*) OVER (story ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)`, sql`d.n + d.k`)} AS channel,
              CASE WHEN d.g = 0 THEN 'cancelled' WHEN d.g = 1 THEN 'no_show' ELSE 'held' END AS status,
              CASE WHEN d.h % 7 = 3 THEN 'phone' WHEN d.h % 11 = 5 THEN 'video' ELSE 'in_person' END AS mode,
              3 + (d.n + d.k) % 10 AS booked_days_before
       FROM dated d
-      WHERE d.day > ${today}::date - 183 AND d.day < ${today}::date
+      LEFT JOIN citizen_target_groups tg ON tg.citizen_id = d.citizen_id AND tg.period @> d.day
+      WHERE d.day >= ${historyStart(context).toISODate()}::date AND d.day < ${today}::date
         -- Not before the citizen came to the jobcenter.
         AND EXISTS (SELECT 1 FROM citizen_teams ct WHERE ct.citizen_id = d.citizen_id AND lower(ct.period) <= d.day)
+      -- The month's samtaler that count, per target group, in an order that mixes citizens.
+      WINDOW story AS (PARTITION BY date_trunc('month', d.day), tg.target_group, d.g = 0 ORDER BY (d.n * 37 + d.k * 53) % 101, d.n, d.k)
     ),
     s AS (
       INSERT INTO slots (jobcenter_id, caseworker_id, starts_at, ends_at, mode, place, created_by, created_at)

@@ -1,7 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { AgreementsTable, BookingChannel, DbOrTrx, MeetingMode, MeetingStatus } from '../db/types.ts';
 import type { JoblogEntry } from '../joblog/queries.ts';
-import { caseworkerMeetings } from '../booking/caseworker-queries.ts';
 
 /**
  * The caseworker's day: the day's samtaler, the brief for one samtale (a fixed number of queries however
@@ -20,9 +19,25 @@ export interface DayMeeting {
   citizen_name: string;
 }
 
-/** The caseworker's meetings starting in [from, to), cancelled ones left out. */
-export async function dayMeetings(db: DbOrTrx, jobcenterId: string, caseworkerId: string, from: Date, to: Date): Promise<DayMeeting[]> {
-  return caseworkerMeetings(db, jobcenterId, caseworkerId, from, to);
+/** A samtale of the day list, with when the reception marked the citizen "Ankommet" (server/desk), if it did. */
+export interface DayListMeeting extends DayMeeting {
+  checked_in_at: Date | null;
+}
+
+/** The caseworker's meetings starting in [from, to), cancelled ones left out, with the live check-in. */
+export async function dayMeetings(db: DbOrTrx, jobcenterId: string, caseworkerId: string, from: Date, to: Date): Promise<DayListMeeting[]> {
+  return db
+    .selectFrom('meetings as m')
+    .innerJoin('citizens as c', (j) => j.onRef('c.id', '=', 'm.citizen_id').onRef('c.jobcenter_id', '=', 'm.jobcenter_id'))
+    .leftJoin('meeting_check_ins as ci', (j) => j.onRef('ci.meeting_id', '=', 'm.id').on('ci.undone_at', 'is', null))
+    .select(['m.id', 'm.starts_at', 'm.ends_at', 'm.mode', 'm.status', 'm.channel', 'c.name as citizen_name', 'ci.checked_in_at'])
+    .where('m.jobcenter_id', '=', jobcenterId)
+    .where('m.caseworker_id', '=', caseworkerId)
+    .where('m.status', '<>', 'cancelled')
+    .where('m.starts_at', '>=', from)
+    .where('m.starts_at', '<', to)
+    .orderBy('m.starts_at')
+    .execute();
 }
 
 export interface BriefMeeting extends DayMeeting {

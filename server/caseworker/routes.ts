@@ -25,6 +25,7 @@ import {
   type NoteView,
 } from './queries.ts';
 import nextBookingRoutes from './next-booking.ts';
+import { requestRating } from '../ratings/queries.ts';
 
 /**
  * "Dagens samtaler" and the brief for one samtale (/sagsbehandler/samtaler): the caseworker prepares
@@ -242,6 +243,7 @@ export default async function caseworkerDayRoutes(app: FastifyInstance) {
           status: m.status,
           citizenName: m.citizen_name,
           selfBooked: isSelfBooking(m.channel),
+          arrivedAt: m.checked_in_at ? formatTime(m.checked_in_at, language) : undefined,
         })),
       });
     },
@@ -413,6 +415,8 @@ export default async function caseworkerDayRoutes(app: FastifyInstance) {
       });
       if (outcome === 'done') {
         await recordAudit(trx, actorOf(request), { action: 'update', entity: 'meeting', entityId: id, details: { status: udfald } });
+        // A held samtale: the citizen is asked to rate it, once (overview and SMS), in this transaction.
+        if (udfald === 'held') await requestRating(trx, { jobcenterId: me.jobcenterId, meetingId: id, now: now() });
       }
       return outcome;
     });

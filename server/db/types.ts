@@ -44,6 +44,10 @@ export interface JobcenterSettingsTable {
   target_joblog_insured_unemployed: Generated<string>;
   target_meeting_rating: Generated<string>;
   kiosk_idle_seconds: Generated<number>;
+  /** The applications baseline period (migrations/0016): first days of its first and last month; both null = the default. */
+  applications_baseline_from: string | null;
+  applications_baseline_to: string | null;
+  target_applications_increase: Generated<string>;
   updated_at: DefaultTimestamp;
 }
 
@@ -243,6 +247,19 @@ export interface KioskDevicesTable {
   created_by: string | null;
   created_at: DefaultTimestamp;
   revoked_at: Timestamp | null;
+}
+
+/** What happened at a kiosk (migrations/0014_kiosk.ts): counted by the kiosk and desk figures. */
+export type KioskEventKind = 'session_started' | 'booked' | 'joblog_entry' | 'left_without_booking';
+export type KioskLeftReason = 'no_open_window' | 'no_free_time' | 'unknown_citizen' | 'already_booked' | 'cancelled' | 'timed_out';
+export interface KioskEventsTable {
+  id: Generated<string>;
+  jobcenter_id: string;
+  device_id: string;
+  kind: KioskEventKind;
+  /** Only for left_without_booking, and always for it. */
+  reason: KioskLeftReason | null;
+  at: DefaultTimestamp;
 }
 
 export interface CitizenImportsTable {
@@ -453,6 +470,32 @@ export interface RateFiguresTable {
   denominator: number;
 }
 
+/** "Ankommet" at the reception desk (migrations/0015_desk.ts): at most one live (not undone) per samtale. */
+export interface MeetingCheckInsTable {
+  id: Generated<string>;
+  jobcenter_id: string;
+  meeting_id: string;
+  citizen_id: string;
+  checked_in_at: Timestamp;
+  checked_in_by: string;
+  undone_at: Timestamp | null;
+  undone_by: string | null;
+}
+
+/** The citizen's rating of a held samtale (migrations/0013_meeting_ratings.ts): one per samtale; answers 1-5. */
+export type MeetingRatingStatus = 'asked' | 'answered' | 'declined';
+export interface MeetingRatingsTable {
+  meeting_id: string;
+  jobcenter_id: string;
+  citizen_id: string;
+  status: Generated<MeetingRatingStatus>;
+  asked_at: Timestamp;
+  involved: number | null;
+  useful: number | null;
+  answered_at: Timestamp | null;
+  declined_at: Timestamp | null;
+}
+
 export interface Database {
   joblog_entries: JoblogEntriesTable;
   joblog_entry_versions: JoblogEntryVersionsTable;
@@ -465,6 +508,7 @@ export interface Database {
   booking_events: BookingEventsTable;
   rate_limits: RateLimitsTable;
   kiosk_devices: KioskDevicesTable;
+  kiosk_events: KioskEventsTable;
   jobcenters: JobcentersTable;
   jobcenter_settings: JobcenterSettingsTable;
   teams: TeamsTable;
@@ -491,6 +535,8 @@ export interface Database {
   integration_tokens: IntegrationTokensTable;
   rate_snapshots: RateSnapshotsTable;
   rate_figures: RateFiguresTable;
+  meeting_ratings: MeetingRatingsTable;
+  meeting_check_ins: MeetingCheckInsTable;
 }
 
 export type Db = Kysely<Database>;

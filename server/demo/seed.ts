@@ -11,6 +11,9 @@ import { seedJoblogDemo } from '../joblog/demo.ts';
 import { seedCaseworkerDayDemo } from '../caseworker/demo.ts';
 import { seedCourseDemo } from '../courses/demo.ts';
 import { seedSmsDemo } from '../sms/demo.ts';
+import { seedDeskDemo } from '../desk/demo.ts';
+import { seedRatingDemo } from '../ratings/demo.ts';
+import { seedHistoryDemo, seedHistoryPeriods } from './history.ts';
 
 // Serialises demo seeding across instances starting at the same moment on one server.
 const SEED_LOCK = 7_466_002;
@@ -18,6 +21,8 @@ const SEED_LOCK = 7_466_002;
 /** What the core seed created, for the seeders of later features (meetings, Joblog, ...). */
 export interface DemoContext {
   jobcenterId: string;
+  /** The moment of seeding (the clock's now). */
+  now: Date;
   today: DateTime;
   teamIds: Record<string, string>;
   staffIds: Record<string, string>;
@@ -27,13 +32,16 @@ export interface DemoContext {
 /** A feature's demo data, added after the core people exist. */
 export type DemoSeeder = (trx: DbOrTrx, context: DemoContext) => Promise<void>;
 
-// Each feature adds its demo data here, in the order they depend on each other.
-const featureSeeders: DemoSeeder[] = [seedDemoIntegrationClient, seedAdminDemo, seedBookingDemo, seedJoblogDemo, seedCaseworkerDayDemo, seedCourseDemo, seedSmsDemo];
+// Each feature adds its demo data here, in the order they depend on each other. The rates' history
+// (server/demo/history.ts) comes first with its periods and last with the reported snapshots: those
+// compute from everything before them.
+const featureSeeders: DemoSeeder[] = [seedHistoryPeriods, seedDemoIntegrationClient, seedAdminDemo, seedBookingDemo, seedJoblogDemo, seedCaseworkerDayDemo, seedCourseDemo, seedSmsDemo, seedDeskDemo, seedRatingDemo, seedHistoryDemo];
 
 const range = (from: DateTime, to?: DateTime) => `[${from.toISODate()},${to ? to.toISODate() : ''})`;
 
 async function seedCore(trx: DbOrTrx, cipher: CprCipher, clock: Clock): Promise<DemoContext> {
-  const today = DateTime.fromJSDate(clock.now(), { zone: ZONE }).startOf('day');
+  const now = clock.now();
+  const today = DateTime.fromJSDate(now, { zone: ZONE }).startOf('day');
   const jobcenterId = DEMO_JOBCENTER.id;
 
   await trx.insertInto('jobcenters').values({ id: jobcenterId, name: DEMO_JOBCENTER.name }).execute();
@@ -110,8 +118,9 @@ async function seedCore(trx: DbOrTrx, cipher: CprCipher, clock: Clock): Promise<
     citizenIds[person.username] = id;
     await trx.insertInto('demo_users').values({ username: person.username, jobcenter_id: jobcenterId, citizen_id: id, sort_order: n }).execute();
 
-    // Some have been with the jobcenter for a year, some arrived last month: the statistics need both.
-    const since = today.minus({ months: n % 4 === 0 ? 1 : 6 + (n % 7) }).startOf('month');
+    // Most have been with the jobcenter for over a year (the dashboard's 12 months, server/demo/history.ts),
+    // some arrived during the year (n % 6 = 3: 3-7 months ago), some last month: the statistics need all.
+    const since = today.minus({ months: n % 4 === 0 ? 1 : n % 6 === 3 ? 3 + (n % 5) : 12 + (n % 7) }).startOf('month');
     const base = { jobcenter_id: jobcenterId, citizen_id: id };
     const group: TargetGroup = n % 2 === 1 ? 'jobready_cash_benefit' : 'insured_unemployed';
     if (n === 6) {
@@ -164,7 +173,7 @@ async function seedCore(trx: DbOrTrx, cipher: CprCipher, clock: Clock): Promise<
     })
     .execute();
 
-  return { jobcenterId, today, teamIds, staffIds, citizenIds };
+  return { jobcenterId, now, today, teamIds, staffIds, citizenIds };
 }
 
 async function seedAll(trx: DbOrTrx, cipher: CprCipher, clock: Clock): Promise<void> {

@@ -7,6 +7,7 @@ import { jobcenterSettings } from '../jobcenters/queries.ts';
 import { citizenBookingOverview } from '../booking/citizen-routes.ts';
 import { countEntriesBetween } from '../joblog/queries.ts';
 import { monthOf } from '../joblog/rules.ts';
+import { ratingInvitation } from '../ratings/routes.ts';
 
 export default async function homeRoutes(app: FastifyInstance) {
   // One address for everyone: what the service is (logged out), the citizen's overview, or the
@@ -22,7 +23,9 @@ export default async function homeRoutes(app: FastifyInstance) {
       const booking = await citizenBookingOverview(app.db, user, app.clock.now(), request.language, settings?.move_notice_hours ?? 24);
       const month = monthOf(today);
       const joblogThisMonth = await countEntriesBetween(app.db, user, month.from, month.to);
-      return reply.page('pages/home/citizen.hbs', { title: 'home.citizen.title', titleValues: { name: overview?.name }, overview, settings, booking, joblogThisMonth });
+      // After a held samtale: "Hvordan gik din samtale?" until answered or declined (server/ratings).
+      const rating = await ratingInvitation(app.db, user, app.clock.now(), request.language);
+      return reply.page('pages/home/citizen.hbs', { title: 'home.citizen.title', titleValues: { name: overview?.name }, overview, settings, booking, joblogThisMonth, rating });
     }
 
     if (user?.kind === 'staff') {

@@ -8,6 +8,7 @@ export const CAPABILITIES = {
   'citizens:read': { key: 'citizensRead', description: "Read a citizen's name, language, target group, team and caseworker" },
   'joblog:import': { key: 'joblogImport', description: 'Import Joblog entries from a case system' },
   'meetings:read': { key: 'meetingsRead', description: "Read citizens' booked meetings" },
+  'stats:read': { key: 'statsRead', description: 'Read the monthly rates: counts only, no citizen is named' },
 } as const;
 
 export type Capability = keyof typeof CAPABILITIES;

@@ -2,11 +2,14 @@ import { sql } from 'kysely';
 import type { DemoContext } from '../demo/seed.ts';
 import type { DbOrTrx } from '../db/types.ts';
 import { DEMO_CITIZENS } from '../demo/data.ts';
+import { historyStart } from '../demo/history.ts';
 
 /**
  * The Joblog demo, set-based (a few INSERT ... SELECT statements, so seeding stays fast): for every
- * citizen, entries from the day they came to the jobcenter (at most 12 months back) to today, 1-3 a week
- * depending on the citizen, with Danish employers, titles and towns. Some citizens have gone quiet for
+ * citizen, entries from the day they came to the jobcenter (at most back to the first day of the month 12
+ * months back, the rates dashboard's oldest) to today, 1-3 a week depending on the citizen, with Danish
+ * employers, titles and towns (server/demo/history.ts then empties the months before the last of the
+ * citizens who had not taken up the Joblog yet, and the days they were away). Some citizens have gone quiet for
  * 3-8 weeks (every fifth), a few have never written anything (borger40), entries that got an answer were
  * edited once (status changed: a kept earlier version), and every 40th entry is deleted (can be restored).
  */
@@ -59,7 +62,7 @@ export async function seedJoblogDemo(trx: DbOrTrx, context: DemoContext): Promis
     ),
     days AS (
       SELECT d::date AS day, (${today}::date - d::date) AS age
-      FROM generate_series(${today}::date - 365, ${today}::date, interval '1 day') AS d
+      FROM generate_series(${historyStart(context).toISODate()}::date, ${today}::date, interval '1 day') AS d
     ),
     picked AS (
       SELECT plan.citizen_id, plan.n, days.day, days.age, (plan.n * 7919 + days.age * 104729) % 1000 AS h

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { actorOf, recordAudit } from '../audit/audit.ts';
 import { staffOf } from '../plugins/auth.ts';
-import { kioskCookieName, kioskDeviceId } from '../auth/kiosk.ts';
+import { isKiosk, kioskCookieName, kioskDeviceId } from '../auth/kiosk.ts';
 
 const FIVE_YEARS = 5 * 365 * 24 * 3600;
 const deviceName = z.string().trim().min(1).max(100);
@@ -91,6 +91,7 @@ export default async function kioskSetupRoutes(app: FastifyInstance) {
   // Where a kiosk page goes when the person walked away: nothing personal, ready for the next one.
   app.get('/kiosk/udlogget', { config: { access: 'public' } }, async (request, reply) => {
     if (request.session.user?.kind === 'citizen' && request.session.kioskIdleSeconds) await request.session.destroy();
-    return reply.page('pages/kiosk/timed-out.hbs', { title: 'kiosk.timedOut.title' });
+    // On a kiosk, "Start forfra" is the kiosk's start screen (server/kiosk/routes.ts).
+    return reply.page('pages/kiosk/timed-out.hbs', { title: 'kiosk.timedOut.title', startUrl: isKiosk(request, app) ? '/kiosk' : '/' });
   });
 }

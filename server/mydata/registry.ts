@@ -2,6 +2,8 @@ import { CORE_SECTIONS, type MyDataSection } from './sections.ts';
 import { bookingWindowsSection, meetingHistorySection, meetingsSection } from '../booking/mydata.ts';
 import { joblogSection, joblogVersionsSection } from '../joblog/mydata.ts';
 import { meetingNotesSection } from '../caseworker/mydata.ts';
+import { meetingRatingsSection } from '../ratings/mydata.ts';
+import { meetingCheckInsSection } from '../desk/mydata.ts';
 
 /**
  * Every section of the citizen's copy of their data: the core's, then each feature's. A feature that
@@ -14,6 +16,8 @@ export const MY_DATA_SECTIONS: readonly MyDataSection[] = [
   meetingsSection,
   meetingHistorySection,
   meetingNotesSection,
+  meetingRatingsSection,
+  meetingCheckInsSection,
   joblogSection,
   joblogVersionsSection,
 ];

@@ -13,6 +13,11 @@ import { ZONE } from '../time.ts';
  *   count over the same denominator. A moved meeting is one row: it counts at its current time only.
  *   Attributed to the citizen's team and own caseworker (citizen_teams / citizen_caseworkers) on the
  *   meeting's day.
+ * rating: answered ratings (meeting_ratings, see server/ratings) of the meetings HELD in M (starting in M,
+ *   Copenhagen time; status held), of citizens in the group on the meeting's day, whose two answers are
+ *   both 4 or 5 (numerator) / answered (denominator). rating_response: answered / held meetings, the
+ *   response rate. Attributed like selfbooking (team and own caseworker on the meeting's day); a team or
+ *   caseworker with no held meeting in M has neither figure. Counts only: no answer is stored here.
  * joblog_raw: citizens with at least one day in the group in M; of them, those with at least one live
  *   (not deleted) Joblog entry dated (applied_on) in M.
  * joblog_adjusted: citizens with at least one ACTIVE day in M (in the group, not absent, not in another
@@ -31,7 +36,7 @@ import { ZONE } from '../time.ts';
  * only.
  */
 
-export const METRICS_BASE = ['selfbooking', 'joblog_raw', 'joblog_adjusted', 'applications'] as const;
+export const METRICS_BASE = ['selfbooking', 'joblog_raw', 'joblog_adjusted', 'applications', 'rating', 'rating_response'] as const;
 export const CHANNELS = ['web', 'kiosk', 'assisted', 'meeting', 'caseworker'] as const;
 export const SELF_CHANNELS: readonly string[] = ['web', 'kiosk', 'assisted', 'meeting'];
 export const EXCLUSION_REASONS = ['sygdom', 'barsel', 'fritaget', 'andet', 'department'] as const;
@@ -81,6 +86,9 @@ interface MeetingRow {
   caseworker_id: string | null;
   channel: string;
   n: number;
+  held: number;
+  answered: number;
+  positive: number;
 }
 
 interface JoblogRow {
@@ -112,18 +120,30 @@ function scopeOf(row: { level: number; team_id: string | null; caseworker_id: st
 /** Computes month M ('YYYY-MM') for a jobcenter as the data stands now. */
 export async function computeMonth(db: DbOrTrx, jobcenterId: string, month: string): Promise<RateFigure[]> {
   const start = monthStart(month);
+  // Each statement planned for its own jobcenter, which may be 20 times the size of another: a generic
+  // plan (what a prepared statement, server/db/prepared.ts, gets after five runs) read a large
+  // jobcenter's periods once per meeting (bench/rates.ts). Set for this transaction, restored after.
+  if (!db.isTransaction) return db.transaction().execute((trx) => computeMonth(trx, jobcenterId, month));
+  const { rows: planning } = await sql<{ previous: string }>`
+    SELECT current_setting('plan_cache_mode') AS previous, set_config('plan_cache_mode', 'force_custom_plan', true)`.execute(db);
 
   const meetings = await sql<MeetingRow>`
     WITH m AS (
-      SELECT mt.citizen_id, mt.channel, (mt.starts_at AT TIME ZONE ${ZONE})::date AS day
+      SELECT mt.citizen_id, mt.channel, (mt.starts_at AT TIME ZONE ${ZONE})::date AS day,
+             mt.status = 'held' AS held, r.status = 'answered' AS answered,
+             r.status = 'answered' AND r.involved >= 4 AND r.useful >= 4 AS positive
       FROM meetings mt
+      LEFT JOIN meeting_ratings r ON r.jobcenter_id = mt.jobcenter_id AND r.meeting_id = mt.id
       WHERE mt.jobcenter_id = ${jobcenterId}
         AND mt.status <> 'cancelled'
         AND mt.starts_at >= (${start}::date::timestamp AT TIME ZONE ${ZONE})
         AND mt.starts_at < ((${start}::date + interval '1 month')::timestamp AT TIME ZONE ${ZONE})
     )
     SELECT GROUPING(t.team_id, cw.staff_id) AS level, g.target_group, t.team_id::text AS team_id,
-           cw.staff_id::text AS caseworker_id, m.channel, count(*)::int AS n
+           cw.staff_id::text AS caseworker_id, m.channel, count(*)::int AS n,
+           (count(*) FILTER (WHERE m.held))::int AS held,
+           (count(*) FILTER (WHERE m.held AND m.answered))::int AS answered,
+           (count(*) FILTER (WHERE m.held AND m.positive))::int AS positive
     FROM m
     JOIN citizen_target_groups g ON g.jobcenter_id = ${jobcenterId} AND g.citizen_id = m.citizen_id AND g.period @> m.day
     LEFT JOIN citizen_teams t ON t.jobcenter_id = ${jobcenterId} AND t.citizen_id = m.citizen_id AND t.period @> m.day
@@ -133,11 +153,23 @@ export async function computeMonth(db: DbOrTrx, jobcenterId: string, month: stri
 
   const joblog = await sql<JoblogRow>`
     WITH month AS (SELECT daterange(${start}::date, (${start}::date + interval '1 month')::date) AS r),
+    -- This jobcenter's periods that overlap the month, by its index (0017), "NOT isempty(a * b)" for
+    -- "a && b" so that no plan reads the exclusion constraints' indexes of every jobcenter for it. The
+    -- team and caseworker periods are joined by hash on the citizen: a look-up per citizen cost several
+    -- times more (bench/rates.ts).
     grp AS (
       SELECT g.citizen_id, g.target_group, range_agg(g.period * month.r) AS days
       FROM citizen_target_groups g, month
-      WHERE g.jobcenter_id = ${jobcenterId} AND g.period && month.r
+      WHERE g.jobcenter_id = ${jobcenterId} AND NOT isempty(g.period * month.r)
       GROUP BY g.citizen_id, g.target_group
+    ),
+    teams AS MATERIALIZED (
+      SELECT t.citizen_id, t.team_id, t.period FROM citizen_teams t, month
+      WHERE t.jobcenter_id = ${jobcenterId} AND NOT isempty(t.period * month.r)
+    ),
+    caseworkers AS MATERIALIZED (
+      SELECT cw.citizen_id, cw.staff_id, cw.period FROM citizen_caseworkers cw, month
+      WHERE cw.jobcenter_id = ${jobcenterId} AND NOT isempty(cw.period * month.r)
     ),
     away_periods AS (
       SELECT a.citizen_id, a.period, a.reason,
@@ -147,38 +179,45 @@ export async function computeMonth(db: DbOrTrx, jobcenterId: string, month: stri
         UNION ALL
         SELECT citizen_id, period, 'department' FROM citizen_departments WHERE jobcenter_id = ${jobcenterId}
       ) a, month
-      WHERE a.period && month.r
+      WHERE NOT isempty(a.period * month.r)
     ),
-    away AS (SELECT citizen_id, range_agg(period) AS days FROM away_periods GROUP BY citizen_id),
+    -- Per citizen the days away, and those of each priority (1 department, 2 sygdom, ... 5 andet).
+    away AS (
+      SELECT citizen_id, range_agg(period) AS days,
+             COALESCE(range_agg(period) FILTER (WHERE priority = 1), '{}') AS p1, COALESCE(range_agg(period) FILTER (WHERE priority = 2), '{}') AS p2,
+             COALESCE(range_agg(period) FILTER (WHERE priority = 3), '{}') AS p3, COALESCE(range_agg(period) FILTER (WHERE priority = 4), '{}') AS p4,
+             COALESCE(range_agg(period) FILTER (WHERE priority = 5), '{}') AS p5
+      FROM away_periods GROUP BY citizen_id
+    ),
     c AS (
       SELECT grp.citizen_id, grp.target_group, grp.days,
-             grp.days - COALESCE(away.days, '{}'::datemultirange) AS active
+             grp.days - COALESCE(away.days, '{}'::datemultirange) AS active, away.p1, away.p2, away.p3, away.p4, away.p5
       FROM grp LEFT JOIN away ON away.citizen_id = grp.citizen_id
     ),
+    -- reason, for a citizen with no active day: each day in the group goes to the first reason (by
+    -- priority) of the away periods covering it, the citizen to the reason with the most days (ties by
+    -- priority). Counted per citizen on the multiranges, not day by day against every away period of
+    -- the jobcenter (that grew with the square of its size: bench/rates.ts).
     c2 AS (
       SELECT c.citizen_id, c.target_group, c.days, NOT isempty(c.active) AS is_active,
-             (CASE WHEN isempty(c.active) THEN upper(c.days) ELSE upper(c.active) END) - 1 AS attribution_day
+             (CASE WHEN isempty(c.active) THEN upper(c.days) ELSE upper(c.active) END) - 1 AS attribution_day,
+             CASE WHEN isempty(c.active) THEN (
+               SELECT r.reason
+               FROM (VALUES (1, 'department', c.days * c.p1),
+                            (2, 'sygdom', (c.days * c.p2) - c.p1),
+                            (3, 'barsel', (c.days * c.p3) - c.p1 - c.p2),
+                            (4, 'fritaget', (c.days * c.p4) - c.p1 - c.p2 - c.p3),
+                            (5, 'andet', (c.days * c.p5) - c.p1 - c.p2 - c.p3 - c.p4)) AS r(priority, reason, covered)
+               ORDER BY (SELECT COALESCE(sum(upper(x) - lower(x)), 0) FROM unnest(r.covered) AS x) DESC, r.priority
+               LIMIT 1) END AS reason
       FROM c
     ),
-    excluded_days AS (
-      SELECT c2.citizen_id, c2.target_group, d.day::date AS day,
-             (SELECT ap.reason FROM away_periods ap
-              WHERE ap.citizen_id = c2.citizen_id AND ap.period @> d.day::date
-              ORDER BY ap.priority LIMIT 1) AS reason
-      FROM c2, generate_series(lower(c2.days)::timestamp, (upper(c2.days) - 1)::timestamp, interval '1 day') AS d(day)
-      WHERE NOT c2.is_active AND c2.days @> d.day::date
-    ),
-    excluded AS (
-      SELECT DISTINCT ON (citizen_id, target_group) citizen_id, target_group, reason
-      FROM excluded_days
-      GROUP BY citizen_id, target_group, reason
-      ORDER BY citizen_id, target_group, count(*) DESC,
-               array_position(ARRAY['department', 'sygdom', 'barsel', 'fritaget', 'andet'], reason)
-    ),
+    -- The month as a range of applied_on, so the index reads only the month's entries (0017).
     e AS (
       SELECT je.citizen_id, count(*)::int AS entries
-      FROM joblog_entries je, month
-      WHERE je.jobcenter_id = ${jobcenterId} AND je.deleted_at IS NULL AND month.r @> je.applied_on
+      FROM joblog_entries je
+      WHERE je.jobcenter_id = ${jobcenterId} AND je.deleted_at IS NULL
+        AND je.applied_on >= ${start}::date AND je.applied_on < (${start}::date + interval '1 month')::date
       GROUP BY je.citizen_id
     )
     SELECT GROUPING(t.team_id, cw.staff_id) AS level, c2.target_group, t.team_id::text AS team_id,
@@ -188,18 +227,18 @@ export async function computeMonth(db: DbOrTrx, jobcenterId: string, month: stri
            (count(*) FILTER (WHERE c2.is_active))::int AS adj_den,
            (count(*) FILTER (WHERE c2.is_active AND e.entries > 0))::int AS adj_num,
            COALESCE(sum(e.entries) FILTER (WHERE c2.is_active), 0)::int AS applications,
-           (count(*) FILTER (WHERE x.reason = 'sygdom'))::int AS ex_sygdom,
-           (count(*) FILTER (WHERE x.reason = 'barsel'))::int AS ex_barsel,
-           (count(*) FILTER (WHERE x.reason = 'fritaget'))::int AS ex_fritaget,
-           (count(*) FILTER (WHERE x.reason = 'andet'))::int AS ex_andet,
-           (count(*) FILTER (WHERE x.reason = 'department'))::int AS ex_department
+           (count(*) FILTER (WHERE c2.reason = 'sygdom'))::int AS ex_sygdom,
+           (count(*) FILTER (WHERE c2.reason = 'barsel'))::int AS ex_barsel,
+           (count(*) FILTER (WHERE c2.reason = 'fritaget'))::int AS ex_fritaget,
+           (count(*) FILTER (WHERE c2.reason = 'andet'))::int AS ex_andet,
+           (count(*) FILTER (WHERE c2.reason = 'department'))::int AS ex_department
     FROM c2
     LEFT JOIN e ON e.citizen_id = c2.citizen_id
-    LEFT JOIN excluded x ON x.citizen_id = c2.citizen_id AND x.target_group = c2.target_group
-    LEFT JOIN citizen_teams t ON t.jobcenter_id = ${jobcenterId} AND t.citizen_id = c2.citizen_id AND t.period @> c2.attribution_day
-    LEFT JOIN citizen_caseworkers cw ON cw.jobcenter_id = ${jobcenterId} AND cw.citizen_id = c2.citizen_id AND cw.period @> c2.attribution_day
+    LEFT JOIN teams t ON t.citizen_id = c2.citizen_id AND t.period @> c2.attribution_day
+    LEFT JOIN caseworkers cw ON cw.citizen_id = c2.citizen_id AND cw.period @> c2.attribution_day
     GROUP BY GROUPING SETS ((c2.target_group), (c2.target_group, t.team_id), (c2.target_group, cw.staff_id))
   `.execute(db);
+  await sql`SELECT set_config('plan_cache_mode', ${planning[0]?.previous ?? 'auto'}, true)`.execute(db);
 
   const figures = new Map<string, RateFigure>();
   const put = (targetGroup: TargetGroup, at: { scope: RateScope; scopeId: string }, metric: string, numerator: number, denominator: number) => {
@@ -209,14 +248,25 @@ export async function computeMonth(db: DbOrTrx, jobcenterId: string, month: stri
   for (const group of TARGET_GROUPS) for (const metric of ALL_METRICS) put(group, jobcenter, metric, 0, 0);
 
   // Meetings: per (group, scope) the channel counts, then the rates over their total.
-  const channelCounts = new Map<string, { group: TargetGroup; at: { scope: RateScope; scopeId: string }; counts: Map<string, number> }>();
+  const channelCounts = new Map<
+    string,
+    { group: TargetGroup; at: { scope: RateScope; scopeId: string }; counts: Map<string, number>; rating: { held: number; answered: number; positive: number } }
+  >();
   for (const row of meetings.rows) {
     const at = scopeOf(row);
     if (!at) continue;
     const key = `${row.target_group}|${at.scope}|${at.scopeId}`;
-    const entry = channelCounts.get(key) ?? { group: row.target_group, at, counts: new Map<string, number>() };
+    const entry = channelCounts.get(key) ?? { group: row.target_group, at, counts: new Map<string, number>(), rating: { held: 0, answered: 0, positive: 0 } };
     entry.counts.set(row.channel, (entry.counts.get(row.channel) ?? 0) + Number(row.n));
+    entry.rating.held += Number(row.held);
+    entry.rating.answered += Number(row.answered);
+    entry.rating.positive += Number(row.positive);
     channelCounts.set(key, entry);
+  }
+  for (const { group, at, rating } of channelCounts.values()) {
+    if (rating.held === 0) continue;
+    put(group, at, 'rating', rating.positive, rating.answered);
+    put(group, at, 'rating_response', rating.answered, rating.held);
   }
   for (const { group, at, counts } of channelCounts.values()) {
     const all = [...counts.values()].reduce((a, b) => a + b, 0);
@@ -276,7 +326,9 @@ export async function storeSnapshot(
       .executeTakeFirst();
     if (existing) return { stored: false, snapshotId: null };
   }
-  return db.transaction().execute(async (trx) => {
+  // In the caller's transaction when given one (the demo seeding stores its history in its own).
+  const inTransaction = <T>(work: (trx: DbOrTrx) => Promise<T>): Promise<T> => (db.isTransaction ? work(db) : db.transaction().execute(work));
+  return inTransaction(async (trx) => {
     const header =
       kind === 'reported'
         ? await sql<{ id: string }>`

@@ -150,6 +150,7 @@ const KNOWN_REASONS = new Set([
   'enrolment-gone',
   'session-cancelled',
   'session-started',
+  'rating-done',
   'no-citizen',
 ]);
 /** The provider's final reports that make a message undeliverable (server/sms/delivery-reports.ts). */

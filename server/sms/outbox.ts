@@ -40,6 +40,8 @@ export const MESSAGE_KINDS = [
   'booking_nudge',
   'joblog_nudge',
   'course_enrolled',
+  // After a held samtale: "rate it" (server/ratings/queries.ts requestRating), version '1', once per samtale.
+  'meeting_rating',
 ] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 

@@ -118,6 +118,8 @@ export interface LoadedRow {
   meeting_starts_at: Date | null;
   meeting_mode: MeetingMode | null;
   meeting_place: string | null;
+  /** The samtale's rating request (meeting_ratings.status), for 'meeting_rating'. */
+  rating_status: string | null;
   window_status: string | null;
   window_deadline: Date | null;
   window_has_live_meeting: boolean | null;
@@ -144,6 +146,7 @@ const SUBJECT_OF_KIND: Record<MessageKind, SubjectType> = {
   booking_nudge: 'window',
   joblog_nudge: 'joblog-deadline',
   course_enrolled: 'enrolment',
+  meeting_rating: 'meeting',
 };
 
 function isKind(kind: string): kind is MessageKind {
@@ -205,6 +208,15 @@ export function decide(row: LoadedRow, now: Date): Decision {
       content = { kind, startsAt: row.session_starts_at, endsAt: row.session_ends_at, place: row.session_place ?? '' };
       break;
     }
+    case 'meeting_rating': {
+      // Asked once, after a held samtale; pointless once the citizen answered or said no thanks (on the
+      // overview, in the hour before the SMS is due) — the reason does not say which.
+      if (row.meeting_status === null) return { action: 'cancel', reason: 'meeting-gone' };
+      if (row.meeting_status !== 'held') return { action: 'cancel', reason: 'meeting-changed' };
+      if (row.rating_status !== 'asked') return { action: 'cancel', reason: 'rating-done' };
+      content = { kind };
+      break;
+    }
   }
 
   if (!row.citizen_found) return { action: 'cancel', reason: 'no-citizen' };
@@ -253,7 +265,7 @@ async function loadBatch(db: Db, ids: string[]): Promise<LoadedRow[]> {
            js.sms_sender_name, js.phone AS jobcenter_phone, js.display_name AS jobcenter_name, js.address AS jobcenter_address,
            js.quiet_hours_start::text AS quiet_hours_start, js.quiet_hours_end::text AS quiet_hours_end,
            m.status AS meeting_status, m.sequence AS meeting_sequence, m.starts_at AS meeting_starts_at,
-           m.mode AS meeting_mode, m.place AS meeting_place,
+           m.mode AS meeting_mode, m.place AS meeting_place, mr.status AS rating_status,
            w.status AS window_status, w.deadline AS window_deadline,
            CASE WHEN w.id IS NULL THEN NULL ELSE EXISTS (
              SELECT 1 FROM meetings wm WHERE wm.window_id = w.id AND wm.status <> 'cancelled'
@@ -269,6 +281,7 @@ async function loadBatch(db: Db, ids: string[]): Promise<LoadedRow[]> {
     JOIN jobcenter_settings js ON js.jobcenter_id = ob.jobcenter_id
     LEFT JOIN citizens c ON c.jobcenter_id = ob.jobcenter_id AND c.id = ob.citizen_id
     LEFT JOIN meetings m ON s.type = 'meeting' AND m.jobcenter_id = ob.jobcenter_id AND m.id = s.id
+    LEFT JOIN meeting_ratings mr ON ob.kind = 'meeting_rating' AND mr.jobcenter_id = m.jobcenter_id AND mr.meeting_id = m.id
     LEFT JOIN booking_windows w ON s.type = 'window' AND w.jobcenter_id = ob.jobcenter_id AND w.id = s.id
     LEFT JOIN joblog_deadlines jd ON s.type = 'joblog-deadline' AND jd.jobcenter_id = ob.jobcenter_id AND jd.id = s.id
     LEFT JOIN course_enrolments ce ON s.type = 'enrolment' AND ce.jobcenter_id = ob.jobcenter_id AND ce.id = s.id

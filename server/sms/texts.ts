@@ -32,7 +32,8 @@ export type SmsContent =
   | { kind: 'meeting_booked' | 'meeting_moved' | 'meeting_reminder'; startsAt: Date; mode: MeetingMode; place: string }
   | { kind: 'meeting_cancelled'; startsAt: Date }
   | { kind: 'booking_nudge' | 'joblog_nudge'; deadline: Date }
-  | { kind: 'course_enrolled'; startsAt: Date; endsAt: Date; place: string };
+  | { kind: 'course_enrolled'; startsAt: Date; endsAt: Date; place: string }
+  | { kind: 'meeting_rating' };
 
 export interface SmsRenderContext {
   language: Language;
@@ -50,6 +51,8 @@ const LINK_PATHS: Record<MessageKind, string> = {
   booking_nudge: '/',
   joblog_nudge: '/joblog',
   course_enrolled: '/',
+  // The rating landing page: it opens the newest samtale the citizen has not rated (server/ratings/routes.ts).
+  meeting_rating: '/vurdering',
 };
 
 const LOCALES: Record<Language, string> = { da: 'da-DK', en: 'en-GB' };
@@ -125,6 +128,8 @@ export function renderSms(content: SmsContent, context: SmsRenderContext): strin
         end: smsTime(content.endsAt, language),
       });
       values.place = plain(content.place) || plain(jobcenter.address);
+      break;
+    case 'meeting_rating':
       break;
   }
   return translate(language, `sms.texts.${content.kind}`, values).replace(/ {2,}/g, ' ').trim();

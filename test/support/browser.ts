@@ -59,6 +59,8 @@ export interface Visit {
   lang: Lang;
   /** The HTTP status the page should answer with. */
   status: number;
+  /** Open it on a browser marked as a kiosk, in a fresh context (A11yExample.kiosk). */
+  kiosk?: boolean;
 }
 
 export interface Plan {
@@ -98,13 +100,16 @@ export async function planVisits(app: FastifyInstance, routeTable: RouteOptions[
     if (config.html === false || seen.has(url)) continue;
     seen.add(url);
 
-    let targets: Array<{ path: string; user: string | undefined }>;
+    let targets: Array<{ path: string; user: string | undefined; kiosk?: boolean }>;
     if (config.a11y) {
       const examples = await config.a11y.examples(app);
       if (examples.length === 0) problems.push(`GET ${url}: config.a11y.examples returned no example to visit`);
-      targets = examples.flatMap((example) =>
-        example.as !== undefined ? [{ path: example.path, user: example.as }] : viewersFor(config.access).map((user) => ({ path: example.path, user })),
-      );
+      targets = examples.flatMap((example) => {
+        const kiosk = example.kiosk ? { kiosk: true } : {};
+        return example.as !== undefined
+          ? [{ path: example.path, user: example.as, ...kiosk }]
+          : viewersFor(config.access).map((user) => ({ path: example.path, user, ...kiosk }));
+      });
     } else if (hasParams(url)) {
       problems.push(
         `GET ${url} is an HTML page with parameters but has no config.a11y.examples, so the browser checks cannot visit it. ` +
@@ -171,8 +176,12 @@ export class BrowserHarness {
     await this.browser.close();
   }
 
-  /** One context per user and language, logged in once (the demo login) and kept. */
-  context(user: string | undefined, lang: Lang): Promise<BrowserContext> {
+  /**
+   * One context per user and language, logged in once (the demo login) and kept. On a kiosk, a fresh
+   * context each time (the caller closes it): the kiosk ends sessions as part of what it does.
+   */
+  context(user: string | undefined, lang: Lang, kiosk = false): Promise<BrowserContext> {
+    if (kiosk) return this.newContext(user, lang, true);
     const key = `${user ?? '-'}/${lang}`;
     let context = this.contexts.get(key);
     if (!context) {
@@ -182,9 +191,30 @@ export class BrowserHarness {
     return context;
   }
 
-  private async newContext(user: string | undefined, lang: Lang): Promise<BrowserContext> {
+  private kioskCookie: Promise<string> | undefined;
+
+  /** The signed device cookie of a kiosk an admin marked once for the whole run (server/kiosk/setup-routes.ts). */
+  private markKiosk(): Promise<string> {
+    this.kioskCookie ??= (async () => {
+      const context = await this.newContext('admin', 'da');
+      try {
+        const { csrfToken } = (await (await context.request.get('/api/v1/session')).json()) as { csrfToken: string };
+        const marked = await context.request.post('/kiosk/opsaetning', { form: { name: 'Browser checks', _csrf: csrfToken }, maxRedirects: 0 });
+        if (marked.status() !== 303) throw new Error(`marking a kiosk answered ${marked.status()}`);
+        const cookie = (await context.cookies()).find((c) => c.name === 'kiosk');
+        if (!cookie) throw new Error('marking a kiosk set no kiosk cookie');
+        return cookie.value;
+      } finally {
+        await context.close();
+      }
+    })();
+    return this.kioskCookie;
+  }
+
+  private async newContext(user: string | undefined, lang: Lang, kiosk = false): Promise<BrowserContext> {
     // bypassCSP only so axe can be injected: the pages' own CSP is checked on their HTML (checkNoInline).
     const context = await this.browser.newContext({ baseURL: this.baseUrl, bypassCSP: true, viewport: { width: 1280, height: 900 } });
+    if (kiosk) await context.addCookies([{ name: 'kiosk', value: await this.markKiosk(), url: this.baseUrl }]);
     const page = await context.newPage();
     try {
       if (lang !== 'da') {
@@ -265,12 +295,13 @@ export async function checkReflow(page: Page): Promise<string[]> {
 
 /**
  * Tab from the top of the page: the first stop is the skip link, and every visible focusable element is
- * reached (nothing only a mouse can use, nothing trapping focus).
+ * reached (nothing only a mouse can use, nothing trapping focus). A group of radio buttons is one Tab
+ * stop, as in every browser (the arrow keys move within it): reaching one of them reaches the group.
  */
 export async function checkKeyboard(page: Page): Promise<string[]> {
   const expected = await page.evaluate(() => {
     const selector = 'a[href], button, input:not([type="hidden"]), select, textarea, [tabindex]';
-    const found: Array<{ id: string; html: string }> = [];
+    const found: Array<{ id: string; html: string; group?: string }> = [];
     let n = 0;
     for (const element of Array.from(document.querySelectorAll<HTMLElement>(selector))) {
       if (element.tabIndex < 0 || element.hasAttribute('disabled')) continue;
@@ -280,7 +311,8 @@ export async function checkKeyboard(page: Page): Promise<string[]> {
       if (element.getClientRects().length === 0 || style.visibility === 'hidden') continue;
       const id = `f${n++}`;
       element.dataset.a11yFocus = id;
-      found.push({ id, html: element.outerHTML.slice(0, 160) });
+      const radio = element instanceof HTMLInputElement && element.type === 'radio' && element.name ? element : undefined;
+      found.push({ id, html: element.outerHTML.slice(0, 160), ...(radio ? { group: `${Array.from(document.forms).indexOf(radio.form as HTMLFormElement)}/${radio.name}` } : {}) });
     }
     return found;
   });
@@ -302,7 +334,8 @@ export async function checkKeyboard(page: Page): Promise<string[]> {
     else if (reached.includes(current.id)) break; // came round again
     else reached.push(current.id);
   }
-  const missed = expected.filter((e) => !reached.includes(e.id));
+  const groupReached = (group: string | undefined) => group !== undefined && expected.some((o) => o.group === group && reached.includes(o.id));
+  const missed = expected.filter((e) => !reached.includes(e.id) && !groupReached(e.group));
   if (missed.length > 0) {
     problems.push(`Tab never reached ${missed.length} focusable element(s):\n${missed.map((m) => `    ${m.html}`).join('\n')}`);
   }
@@ -368,7 +401,7 @@ export async function checkValidatedForms(harness: BrowserHarness, page: Page, p
 
 /** All checks of one page as one user in one language; the problems found, as readable lines. */
 export async function checkPage(harness: BrowserHarness, visit: Visit): Promise<string[]> {
-  const context = await harness.context(visit.user, visit.lang);
+  const context = await harness.context(visit.user, visit.lang, visit.kiosk);
   const page = await context.newPage();
   const problems: string[] = [];
   const pageErrors: string[] = [];
@@ -395,6 +428,7 @@ export async function checkPage(harness: BrowserHarness, visit: Visit): Promise<
     problems.push(...pageErrors.map((message) => `JavaScript error on the page: ${message}`));
   } finally {
     await page.close();
+    if (visit.kiosk) await context.close();
   }
   return problems;
 }

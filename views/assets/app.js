@@ -16,6 +16,9 @@ document.addEventListener('DOMContentLoaded', () => {
   const idleSeconds = Number(document.body.dataset.idleSeconds);
   const warning = document.querySelector('[data-idle-warning]');
   if (!idleSeconds || !(warning instanceof HTMLElement)) return;
+  // A kiosk page that ends the visit with its own countdown (views/assets/kiosk.js) needs no second one.
+  if (document.querySelector('[data-kiosk-countdown]')) return;
+  const exit = document.body.dataset.idleExit || '/kiosk/udlogget';
   const countdown = warning.querySelector('[data-idle-countdown]');
   const continueButton = warning.querySelector('[data-idle-continue]');
   const warnAt = Math.max(10, Math.min(30, Math.floor(idleSeconds / 3)));
@@ -39,7 +42,7 @@ document.addEventListener('DOMContentLoaded', () => {
   setInterval(() => {
     const left = idleSeconds - Math.floor((Date.now() - lastActivity) / 1000);
     if (left <= 0) {
-      window.location.assign('/kiosk/udlogget');
+      window.location.assign(exit);
     } else if (left <= warnAt) {
       if (countdown) countdown.textContent = String(left);
       if (warning.hidden) {
