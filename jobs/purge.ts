@@ -15,8 +15,14 @@ import type { Job } from './registry.ts';
  * - audit_log: rows older than the period are deleted. The audit log's trigger (0009) allows deleting
  *   exactly those and refuses anything younger, measured against the database's clock, so the cut-off
  *   here is taken from the earlier of the job's clock and the database's.
+ * - kiosk_events: the kiosk's events (counts only, nobody named; 0014) older than the period are deleted,
+ *   counted from the event's time.
  * - expired sessions (sessions have no jobcenter: all expired ones), expired integration tokens and
  *   rate-limit counters whose window started over a day ago (the longest window is a minute).
+ * Meeting ratings (0013) have no category of their own: a rating is part of its samtale and goes with it
+ * (ON DELETE CASCADE from the meeting and the citizen); staff only ever see aggregates of at least 5
+ * answers, and the stored monthly rates keep counts only, so deleting ratings early would only make a
+ * recomputed month differ from the one reported.
  * A category with no setting for a jobcenter uses DEFAULT_RETENTION_DAYS (the audit log's default is
  * the trigger's, five years). Audit rows with no jobcenter use the default too.
  *
@@ -26,11 +32,13 @@ import type { Job } from './registry.ts';
 
 export const BATCH = 1000;
 
-export const DEFAULT_RETENTION_DAYS: Record<Exclude<RetentionCategory, 'sessions' | 'kiosk_events'>, number> = {
+export const DEFAULT_RETENTION_DAYS: Record<Exclude<RetentionCategory, 'sessions'>, number> = {
   joblog_deleted_entries: 90,
   sms_texts: 90,
   sms_numbers: 30,
   audit_log: 1825,
+  // As the demo sets it: a year of kiosk figures, and a margin.
+  kiosk_events: 400,
 };
 
 /** Runs one batch statement (which answers the rows it touched) until a batch comes back short. */
@@ -57,6 +65,7 @@ export interface PurgeResult {
   smsNumbers: number;
   sessions: number;
   auditRows: number;
+  kioskEvents: number;
   integrationTokens: number;
   rateLimits: number;
 }
@@ -115,6 +124,16 @@ export async function purge(db: Db, now: Date): Promise<PurgeResult> {
     DELETE FROM audit_log a USING batch WHERE a.id = batch.id
     RETURNING a.id`);
 
+  const kioskEvents = await inBatches(db, (limit) => sql`
+    WITH c AS (${cutoffs('kiosk_events', at)}),
+    batch AS (
+      SELECT k.id FROM kiosk_events k JOIN c ON c.jobcenter_id = k.jobcenter_id
+      WHERE k.at < c.cutoff
+      LIMIT ${limit}
+    )
+    DELETE FROM kiosk_events k USING batch WHERE k.id = batch.id
+    RETURNING k.id`);
+
   const integrationTokens = await inBatches(db, (limit) => sql`
     DELETE FROM integration_tokens WHERE token_hash IN (
       SELECT token_hash FROM integration_tokens WHERE expires_at <= ${at} LIMIT ${limit})
@@ -125,14 +144,14 @@ export async function purge(db: Db, now: Date): Promise<PurgeResult> {
       SELECT key FROM rate_limits WHERE window_start < ${at} - interval '1 day' LIMIT ${limit})
     RETURNING key`);
 
-  return { joblogEntries, smsTexts, smsNumbers, sessions, auditRows, integrationTokens, rateLimits };
+  return { joblogEntries, smsTexts, smsNumbers, sessions, auditRows, kioskEvents, integrationTokens, rateLimits };
 }
 
 export const purgeJob: Job = {
   name: 'purge',
   // Daily at 04:15 Copenhagen time: outside 02:00-03:00 (skipped or doubled when the clocks change).
   schedule: '15 4 * * *',
-  description: 'Deletes or empties data past its retention period (deleted Joblog entries, SMS texts and numbers, sessions, audit rows, tokens).',
+  description: 'Deletes or empties data past its retention period (deleted Joblog entries, SMS texts and numbers, sessions, audit rows, kiosk events, tokens).',
   async run({ db, clock }) {
     return { ...(await purge(db, clock.now())) };
   },

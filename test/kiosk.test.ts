@@ -475,4 +475,20 @@ describe('MitID at the kiosk through the broker', () => {
     const ordinary = new HttpBrowser();
     expect((await atProvider(ordinary, '/login/borger', 'citizen-unknown')).last.url).toBe(`${base}/login/ukendt?hvem=citizen`);
   });
+
+  it('a person who cancels at MitID gets the kiosk\'s page, and "Start forfra" goes back to the start screen', async () => {
+    // MitID answers a cancelled login with error=access_denied.
+    const { last } = await kioskBrowser().follow(`${base}/auth/callback/citizen?error=access_denied`);
+    expect(last.url).toBe(`${base}/login/fejl?grund=cancelled&hvem=citizen`);
+    expect(last.status).toBe(200);
+    expect(last.headers.get('cache-control')).toBe('no-store');
+    expect(last.body).toContain('<body class="kiosk"');
+    expect(last.body).toContain('Du afbrød log-in med MitID.');
+    expect(href(last.body, /<a href="([^"]+)"[^>]*>Start forfra</)).toBe('/kiosk');
+    expect(last.body).not.toContain('/login/borger');
+    // Off the kiosk, the portal's page, and trying again logs in again.
+    const { last: ordinary } = await new HttpBrowser().follow(`${base}/auth/callback/citizen?error=access_denied`);
+    expect(ordinary.body).not.toContain('<body class="kiosk"');
+    expect(ordinary.body).toContain('href="/login/borger"');
+  });
 });

@@ -8,7 +8,7 @@ import { runJobAt } from './support/jobs.ts';
 
 /**
  * The purge job, by the demo jobcenter's retention settings (deleted Joblog entries 90 days, SMS texts
- * 90, SMS numbers 30, audit log 1825): what is past its period goes, what is not stays; in batches.
+ * 90, SMS numbers 30, audit log 1825, kiosk events 400): what is past its period goes, what is not stays; in batches.
  */
 
 const ctx = useTestApp();
@@ -152,7 +152,7 @@ describe('purge', () => {
     expect(limits.map((l) => l.key)).toEqual(['purge-new']);
 
     const again = await runJobAt(ctx.app, 'purge', now);
-    expect(again).toEqual({ joblogEntries: 0, smsTexts: 0, smsNumbers: 0, sessions: 0, auditRows: 0, integrationTokens: 0, rateLimits: 0 });
+    expect(again).toEqual({ joblogEntries: 0, smsTexts: 0, smsNumbers: 0, sessions: 0, auditRows: 0, kioskEvents: 0, integrationTokens: 0, rateLimits: 0 });
   });
 
   it('follows each jobcenter setting', async () => {
@@ -172,6 +172,35 @@ describe('purge', () => {
       await db.updateTable('retention_settings').set({ retain_days: 1825 }).where('jobcenter_id', '=', '0999').where('category', '=', 'audit_log').execute();
       await db.updateTable('retention_settings').set({ retain_days: 90 }).where('jobcenter_id', '=', '0999').where('category', '=', 'joblog_deleted_entries').execute();
     }
+  });
+
+  it('deletes kiosk events past each jobcenter\'s own setting, or the default without one', async () => {
+    const db = ctx.app.db;
+    // 0998 keeps kiosk events 30 days; 0997 has no setting (the default, 400 days); 0999 the demo's 400.
+    await db.insertInto('jobcenters').values([{ id: '0998', name: 'Jobcenter Kortby' }, { id: '0997', name: 'Jobcenter Standardby' }]).execute();
+    await db.insertInto('retention_settings').values({ jobcenter_id: '0998', category: 'kiosk_events', retain_days: 30 }).execute();
+    const events = async (jobcenterId: string, ...ages: number[]): Promise<string[]> => {
+      const device = await db.insertInto('kiosk_devices').values({ jobcenter_id: jobcenterId, name: 'Purge kiosk' }).returning('id').executeTakeFirstOrThrow();
+      const rows = await db
+        .insertInto('kiosk_events')
+        .values(ages.map((age) => ({ jobcenter_id: jobcenterId, device_id: device.id, kind: 'session_started', reason: null, at: daysAgo(age) })))
+        .returning('id')
+        .execute();
+      return rows.map((r) => r.id);
+    };
+    const [demoOld, demoKept] = await events('0999', 401, 399);
+    const [shortOld, shortKept] = await events('0998', 31, 29);
+    const [defaultOld, defaultKept] = await events('0997', 401, 399);
+
+    const result = await runJobAt(ctx.app, 'purge', now);
+    expect(result.kioskEvents).toBeGreaterThanOrEqual(3);
+    const left = await db
+      .selectFrom('kiosk_events')
+      .select('id')
+      .where('id', 'in', [demoOld, demoKept, shortOld, shortKept, defaultOld, defaultKept] as string[])
+      .execute();
+    expect(left.map((e) => e.id).sort()).toEqual([demoKept, shortKept, defaultKept].sort());
+    expect((await runJobAt(ctx.app, 'purge', now)).kioskEvents).toBe(0);
   });
 
   it('works through more than one batch', async () => {

@@ -6,6 +6,7 @@ import { meetsAssurance, OidcClient, type LoginKind, type PendingLogin } from '.
 import { findCitizenByCprHash, findStaffByIdentity, syncStaffRoles } from './queries.ts';
 import { isKiosk } from './kiosk.ts';
 import { recordUnknownAtKiosk } from '../kiosk/events.ts';
+import { kioskPage } from '../kiosk/visit.ts';
 import { loginRateLimit } from './rate-limit.ts';
 import type { StaffRole } from '../db/types.ts';
 import { actorOf, recordAudit } from '../audit/audit.ts';
@@ -140,12 +141,23 @@ export default async function authRoutes(app: FastifyInstance) {
     {
       config: {
         access: 'public',
-        a11y: { examples: async () => [{ path: '/login/fejl?grund=assurance&hvem=citizen' }, { path: '/login/fejl?grund=state&hvem=staff' }] },
+        a11y: {
+          examples: async () => [
+            { path: '/login/fejl?grund=assurance&hvem=citizen' },
+            { path: '/login/fejl?grund=state&hvem=staff' },
+            { path: '/login/fejl?grund=cancelled&hvem=citizen', kiosk: true },
+          ],
+        },
       },
     },
     async (request, reply) => {
       const reason: Failure = (FAILURES as readonly string[]).includes(request.query.grund ?? '') ? (request.query.grund as Failure) : 'provider';
       const kind: LoginKind = request.query.hvem === 'staff' ? 'staff' : 'citizen';
+      if (isKiosk(request, app)) {
+        // On a kiosk: the kiosk's layout, and trying again starts at the kiosk's start screen.
+        reply.header('cache-control', 'no-store');
+        return kioskPage(reply, 'pages/kiosk/login-failed.hbs', { title: 'kiosk.loginFailed.title', reasonKey: `kiosk.loginFailed.reasons.${reason}` });
+      }
       // A page reached by redirect that explains the refusal: the refusal was the redirect, so 200.
       return reply.page('pages/auth/failed.hbs', {
         title: `auth.failed.title`,

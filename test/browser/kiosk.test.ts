@@ -363,6 +363,7 @@ describe.skipIf(!chromiumAvailable() && !REQUIRE_ALL)('the kiosk in a real brows
           await visit(anonymous, '/kiosk', /Hvad vil du gøre\?|What do you want to do\?/);
           await visit(anonymous, '/kiosk/demo?opgave=book', /Log på|Log in/);
           await visit(anonymous, '/kiosk/ukendt', /Vi kan ikke finde dig|We cannot find you/);
+          await visit(anonymous, '/login/fejl?grund=cancelled&hvem=citizen', /Du blev ikke logget på|You were not logged in/);
         } finally {
           await anonymous.close();
         }
