@@ -27,6 +27,7 @@ import kioskSetupRoutes from './kiosk/setup-routes.ts';
 import kioskRoutes from './kiosk/routes.ts';
 import adminRoutes from './admin/routes.ts';
 import auditRoutes from './admin/audit-routes.ts';
+import settingsRoutes from './admin/settings-routes.ts';
 import caseworkerBookingRoutes from './booking/caseworker-routes.ts';
 import bookingApi from './booking/api.ts';
 import calendarRoutes from './booking/calendar-routes.ts';
@@ -103,6 +104,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(integrations);
   await app.register(adminRoutes);
   await app.register(auditRoutes);
+  await app.register(settingsRoutes);
   await app.register(caseworkerBookingRoutes);
   await app.register(bookingApi);
   await app.register(calendarRoutes);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RouteOptions } from 'fastify';
-import { buildTestApp } from './helper.ts';
+import { Agent, buildTestApp, useTestApp } from './helper.ts';
 
 /** Files served from disk (DKFDS and our assets) are public by nature and registered before auth. */
 const STATIC_PREFIXES = ['/dkfds/', '/assets/'];
@@ -32,5 +32,26 @@ describe('the route table', () => {
       { method: 'GET', url: '/also-forgotten' },
     ] as Array<Pick<RouteOptions, 'method' | 'url' | 'config'>>;
     expect(undeclaredRoutes(routes)).toEqual(['POST /forgotten', 'GET /also-forgotten']);
+  });
+});
+
+describe('who may send a body', () => {
+  const ctx = useTestApp();
+
+  it('is decided before the body is read: a refused caller hears 401/403, never a 400 or 413 about the body', async () => {
+    const tooBig = 'x'.repeat(6 * 1024 * 1024);
+    // Nobody logged in: an API call with a broken JSON body is 401, not 400.
+    const anonymous = await ctx.app.inject({ method: 'POST', url: '/api/v1/me/meetings', headers: { 'content-type': 'application/json' }, payload: '{"windowId":' });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json()).toMatchObject({ type: 'unauthorized' });
+    // A caseworker sending the admin's CSV import more than it allows: 403, not 413.
+    const caseworker = new Agent(ctx.app);
+    await caseworker.logInAs('jk01');
+    const cookie = [...caseworker.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const upload = await ctx.app.inject({ method: 'POST', url: '/admin/import', headers: { cookie, 'content-type': 'text/csv' }, payload: tooBig });
+    expect(upload.statusCode).toBe(403);
+    // An integration endpoint without a token: 401 before its body is looked at.
+    const integration = await ctx.app.inject({ method: 'POST', url: '/api/v1/integration/joblog/import', headers: { 'content-type': 'application/json' }, payload: '{' });
+    expect(integration.statusCode).toBe(401);
   });
 });

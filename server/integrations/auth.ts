@@ -131,7 +131,8 @@ export function registerIntegrationAuth(app: FastifyInstance): void {
     }
   });
 
-  app.addHook('preValidation', async (request, reply) => {
+  // onRequest: before the body is read, so nobody without a valid token can make the server parse one.
+  app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config?.access;
     if (opensToIntegration(access)) return authenticate(request, reply, access);
   });

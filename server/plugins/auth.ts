@@ -67,9 +67,12 @@ export default fp(
     });
 
     app.decorateRequest('user', undefined);
-    // Integration clients: bearer tokens, checked before validation; their calls never use the session.
+    // Integration clients: bearer tokens, checked first, before the body is read; their calls never use the session.
     registerIntegrationAuth(app);
-    app.addHook('preHandler', async (request, reply) => {
+    // onRequest, after the session is loaded and before the body is read: a request nobody may make is
+    // refused before the server parses (say) a 5 MB upload, and always as 401/403, never as a 400 about
+    // a body it had no business sending.
+    app.addHook('onRequest', async (request, reply) => {
       request.user = request.integrationClient ? undefined : request.session?.user;
       const access = request.routeOptions.config.access;
       // Not-found and error handlers have no route config: they show nothing personal.
