@@ -122,10 +122,12 @@ export async function computeMonth(db: DbOrTrx, jobcenterId: string, month: stri
   const start = monthStart(month);
   // Each statement planned for its own jobcenter, which may be 20 times the size of another: a generic
   // plan (what a prepared statement, server/db/prepared.ts, gets after five runs) read a large
-  // jobcenter's periods once per meeting (bench/rates.ts). Set for this transaction, restored after.
+  // jobcenter's periods once per meeting. And no JIT: compiling the Joblog statement took 0.9 s of a
+  // large jobcenter's 1.0 s (bench/rates.ts). Set for this transaction, restored after.
   if (!db.isTransaction) return db.transaction().execute((trx) => computeMonth(trx, jobcenterId, month));
-  const { rows: planning } = await sql<{ previous: string }>`
-    SELECT current_setting('plan_cache_mode') AS previous, set_config('plan_cache_mode', 'force_custom_plan', true)`.execute(db);
+  const { rows: planning } = await sql<{ plan: string; jit: string }>`
+    SELECT current_setting('plan_cache_mode') AS plan, current_setting('jit') AS jit,
+           set_config('plan_cache_mode', 'force_custom_plan', true), set_config('jit', 'off', true)`.execute(db);
 
   const meetings = await sql<MeetingRow>`
     WITH m AS (
@@ -238,7 +240,7 @@ export async function computeMonth(db: DbOrTrx, jobcenterId: string, month: stri
     LEFT JOIN caseworkers cw ON cw.citizen_id = c2.citizen_id AND cw.period @> c2.attribution_day
     GROUP BY GROUPING SETS ((c2.target_group), (c2.target_group, t.team_id), (c2.target_group, cw.staff_id))
   `.execute(db);
-  await sql`SELECT set_config('plan_cache_mode', ${planning[0]?.previous ?? 'auto'}, true)`.execute(db);
+  await sql`SELECT set_config('plan_cache_mode', ${planning[0]?.plan ?? 'auto'}, true), set_config('jit', ${planning[0]?.jit ?? 'on'}, true)`.execute(db);
 
   const figures = new Map<string, RateFigure>();
   const put = (targetGroup: TargetGroup, at: { scope: RateScope; scopeId: string }, metric: string, numerator: number, denominator: number) => {
