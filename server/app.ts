@@ -25,6 +25,7 @@ import myDataRoutes from './mydata/routes.ts';
 import authRoutes from './auth/routes.ts';
 import kioskSetupRoutes from './kiosk/setup-routes.ts';
 import kioskRoutes from './kiosk/routes.ts';
+import kioskGuard from './kiosk/guard.ts';
 import adminRoutes from './admin/routes.ts';
 import auditRoutes from './admin/audit-routes.ts';
 import settingsRoutes from './admin/settings-routes.ts';
@@ -87,6 +88,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(staticPlugin);
 
   // Shared app plugins
+  // Before auth: on a kiosk a refused request gets the kiosk's answers (server/kiosk/guard.ts).
+  await app.register(kioskGuard);
   await app.register(authPlugin);
   await app.register(errorsPlugin);
   await app.register(openapiPlugin);

@@ -17,6 +17,8 @@ declare module 'fastify' {
     html?: boolean;
     /** Example paths for pages with parameters, or users to view a page as. */
     a11y?: { examples: (app: import('fastify').FastifyInstance) => Promise<A11yExample[]> };
+    /** Set on every route of server/kiosk/routes.ts: its guard (server/kiosk/guard.ts) runs before the access check. */
+    kioskGuard?: boolean;
   }
 }
 

@@ -1,9 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { citizenSessionUser, logIn } from '../account/login.ts';
 import { findDemoUser } from '../demo/queries.ts';
-import type { Access } from '../plugins/auth.ts';
-import { kioskDeviceOf, recordKioskEvent } from './events.ts';
-import { deviceOf, endVisit, kioskPage, setDeviceOf } from './visit.ts';
+import { recordKioskEvent } from './events.ts';
+import { deviceOf, endVisit, kioskPage } from './visit.ts';
 import { registerKioskBooking } from './booking-routes.ts';
 import { registerKioskJoblog } from './joblog-routes.ts';
 
@@ -35,28 +34,9 @@ const kioskExample = async () => [{ path: '/kiosk', kiosk: true }];
 export default async function kioskRoutes(app: FastifyInstance) {
   // ------------------------------------------------------------------ the guard for every kiosk route
 
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('cache-control', 'no-store');
-    const device = await kioskDeviceOf(request, app);
-    if (!device) return reply.code(403).page('pages/kiosk/not-kiosk.hbs', { title: 'kiosk.notKiosk.title' });
-    setDeviceOf(request, device);
-    const access = request.routeOptions.config.access as Access | undefined;
-    if (access === undefined || access === 'public') return;
-    const user = request.session?.user;
-    // The session ended (idle, "Færdig", another tab): the start screen, not a login page.
-    if (!user) return reply.redirect('/kiosk', 303);
-    if (user.kind !== 'citizen') return; // staff: the access check refuses them (403)
-    if (user.jobcenterId !== device.jobcenterId) {
-      // A citizen of another jobcenter is not known at this one's kiosk.
-      await recordKioskEvent(app.db, device, { kind: 'left_without_booking', reason: 'unknown_citizen' }, app.clock.now());
-      await request.session.destroy();
-      return reply.redirect('/kiosk/ukendt', 303);
-    }
-    if (!request.session.kioskVisit) {
-      // The first kiosk page after login: a session at this kiosk starts.
-      await recordKioskEvent(app.db, device, { kind: 'session_started' }, app.clock.now());
-      request.session.kioskVisit = { deviceId: device.id };
-    }
+  // Every route of this plugin is a kiosk route: ./guard.ts runs for it, before the access check.
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, kioskGuard: true } as typeof route.config;
   });
 
   // ------------------------------------------------------------------ start screen
