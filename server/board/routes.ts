@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { actorOf, recordAudits, type AuditEntry } from '../audit/audit.ts';
 import type { Language } from '../db/types.ts';
+import { UUID, one } from '../http/input.ts';
 import { staffOf, type Access } from '../plugins/auth.ts';
 import { formatTime, inCopenhagen } from '../time.ts';
 import {
@@ -32,13 +33,6 @@ import {
 
 const STAFF: { access: Access } = { access: ['team_lead', 'caseworker'] };
 export const PURPOSE = 'tavlemøde';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-const one = (value: unknown): string => {
-  const first = Array.isArray(value) ? value[0] : value;
-  return typeof first === 'string' ? first : '';
-};
-
 /** "1.12.2026" / "1 Dec 2026" */
 function shortDate(instant: Date, language: Language): string {
   const dt = inCopenhagen(instant);

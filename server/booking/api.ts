@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { actorOf } from '../audit/audit.ts';
+import { UUID } from '../http/input.ts';
 import { citizenOf } from '../plugins/auth.ts';
 import { bookMeeting, cancelMeeting, moveMeeting, type Meeting, type Outcome } from './service.ts';
 import { citizenMeeting, citizenWindow, citizenWindows, freeSlotsForWindow, noteNoSlotAvailable, upcomingMeetings, type MeetingView } from './queries.ts';
@@ -13,7 +14,6 @@ import { REFUSAL_STATUS, daysLeft, type Refusal } from './rules.ts';
  */
 
 const TAGS = ['Selvbooking'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 /** The bodies are two ids: anything much bigger is not a booking. */
 const BODY_LIMIT = 4 * 1024;

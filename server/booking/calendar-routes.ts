@@ -3,9 +3,8 @@ import { citizenOf } from '../plugins/auth.ts';
 import { LANGUAGE_COOKIE } from '../plugins/views.ts';
 import { isLanguage } from '../i18n.ts';
 import type { Language } from '../db/types.ts';
+import { UUID } from '../http/input.ts';
 import { calendarFacts, calendarFileName, meetingCalendar } from './ics.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * "Tilføj til kalender": the citizen's own meeting as an .ics file, from the receipt page

@@ -4,6 +4,7 @@ import { actorOf, recordAudit } from '../audit/audit.ts';
 import { staffOf, type Access } from '../plugins/auth.ts';
 import type { FieldErrors } from '../plugins/views.ts';
 import type { BookingChannel, DbOrTrx, Language } from '../db/types.ts';
+import { queryOf } from '../http/input.ts';
 import { jobcenterSettings } from '../jobcenters/queries.ts';
 import { ZONE, todayInCopenhagen } from '../time.ts';
 import { bookMeeting } from './service.ts';
@@ -51,7 +52,6 @@ const DATE_FORMAT = 'dd-MM-yyyy';
 const FREE_SLOTS_SHOWN = 150;
 
 type FormBody = Record<string, unknown> | undefined;
-const queryOf = (request: FastifyRequest) => (request.query ?? {}) as Record<string, unknown>;
 const one = (value: unknown): string => (typeof value === 'string' ? value.trim() : Array.isArray(value) && typeof value[0] === 'string' ? value[0].trim() : '');
 const hasErrors = (errors: FieldErrors) => Object.keys(errors).length > 0;
 

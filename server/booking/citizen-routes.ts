@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { actorOf, type Actor } from '../audit/audit.ts';
 import { citizenOverview } from '../citizens/queries.ts';
 import type { BookingChannel, Db, DbOrTrx, Language, MeetingMode } from '../db/types.ts';
+import { UUID } from '../http/input.ts';
 import { translate } from '../i18n.ts';
 import { jobcenterSettings } from '../jobcenters/queries.ts';
 import { citizenOf } from '../plugins/auth.ts';
@@ -38,7 +39,6 @@ type CitizenUser = Extract<SessionUser, { kind: 'citizen' }>;
 /** Which channel a request books through: 'web' here; the kiosk passes its own. */
 export type ChannelOf = (request: FastifyRequest) => BookingChannel;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** A parameter that is absent, one good value, or bad (malformed, repeated, of the wrong type). */

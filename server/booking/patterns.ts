@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { ZONE } from '../time.ts';
 import type { MeetingMode } from '../db/types.ts';
+import { isUuid } from '../http/input.ts';
 
 /**
  * Releasing times (pure, no database): reading the caseworker's forms and expanding a weekly pattern
@@ -278,8 +279,7 @@ export type WindowForm =
   | { ok: true; values: WindowFormValues; window: { citizenId: string; earliestDate: string; latestDate: string; deadlineDate: string } }
   | { ok: false; values: WindowFormValues; errors: FormErrors };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string): boolean => UUID.test(value);
+export { isUuid };
 
 /**
  * A booking window: the citizen (one of `citizenIds`, the staff member's team), the earliest and latest

@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import { actorOf, recordAudits } from '../audit/audit.ts';
 import { staffOf, type Access } from '../plugins/auth.ts';
 import type { FieldErrors } from '../plugins/views.ts';
+import { one, own, queryOf } from '../http/input.ts';
 import type { Language } from '../db/types.ts';
 import { ZONE, formatTime, inCopenhagen } from '../time.ts';
 import {
@@ -33,14 +34,6 @@ const SCOPE_VALUE: Record<CitizenScope, string> = { mine: 'mine', team: 'team', 
 const SORT_PARAM: Record<string, CitizenSort> = { navn: 'name', joblog: 'joblog', samtale: 'meeting' };
 const SORT_VALUE: Record<CitizenSort, string> = { name: 'navn', joblog: 'joblog', meeting: 'samtale' };
 const QUIET_VALUE = 'ingen-14-dage';
-
-const queryOf = (request: FastifyRequest) => (request.query ?? {}) as Record<string, unknown>;
-/** A query value as one string: the first of repeated ones, '' for anything else. */
-const one = (value: unknown): string => {
-  const first = Array.isArray(value) ? value[0] : value;
-  return typeof first === 'string' ? first : '';
-};
-const own = <T>(table: Record<string, T>, key: string): T | undefined => (Object.hasOwn(table, key) ? table[key] : undefined);
 
 export interface ListForm {
   scope: CitizenScope;

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { actorOf, recordAudit } from '../audit/audit.ts';
 import { staffOf, type Access } from '../plugins/auth.ts';
 import type { FieldErrors } from '../plugins/views.ts';
+import { UUID } from '../http/input.ts';
 import type { DbOrTrx, Language } from '../db/types.ts';
 import { translate } from '../i18n.ts';
 import { formatDate, formatTime } from '../time.ts';
@@ -26,7 +27,6 @@ import { bookMeeting } from '../booking/service.ts';
  */
 
 const STAFF: { access: Access } = { access: ['caseworker', 'team_lead'] };
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** How many free times the page offers at most. */
 const FREE_SLOTS_SHOWN = 150;
 

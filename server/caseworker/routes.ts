@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import { actorOf, recordAudit } from '../audit/audit.ts';
 import { staffOf, type Access } from '../plugins/auth.ts';
 import type { FieldErrors } from '../plugins/views.ts';
+import { UUID, bodyOf, queryOf } from '../http/input.ts';
 import { insertWindow } from '../booking/caseworker-queries.ts';
 import { parseDate } from '../booking/patterns.ts';
 import { isSelfBooking } from '../booking/rules.ts';
@@ -37,7 +38,6 @@ import { requestRating } from '../ratings/queries.ts';
  */
 
 const STAFF: { access: Access } = { access: ['caseworker', 'team_lead'] };
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 const NEXT_STEPS_MAX = 2000;
 const MESSAGES = ['held', 'no_show', 'agreement', 'agreementWindow', 'notes', 'notesUnchanged', 'selfBook'] as const;
@@ -45,8 +45,6 @@ const MESSAGES = ['held', 'no_show', 'agreement', 'agreementWindow', 'notes', 'n
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 type Body = Record<string, unknown>;
-const bodyOf = (request: FastifyRequest): Body => (request.body && typeof request.body === 'object' ? (request.body as Body) : {});
-const queryOf = (request: FastifyRequest) => (request.query ?? {}) as Record<string, unknown>;
 const one = (value: unknown): string => (typeof value === 'string' ? value.trim() : '');
 const notFound = (reply: FastifyReply) => reply.code(404).page('pages/errors/not-found.hbs', { title: 'errors.notFound.title' });
 const badRequest = (reply: FastifyReply) => reply.code(400).page('pages/errors/bad-request.hbs', { title: 'errors.badRequest.title' });

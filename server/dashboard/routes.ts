@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { actorOf, recordAudits } from '../audit/audit.ts';
 import { TARGET_GROUPS, type Language, type TargetGroup } from '../db/types.ts';
+import { UUID, queryOf } from '../http/input.ts';
 import { translate } from '../i18n.ts';
 import { staffOf, type Access } from '../plugins/auth.ts';
 import type { FieldErrors } from '../plugins/views.ts';
@@ -79,8 +80,6 @@ const MONTH_CHOICES = 24;
 export const ROWS_PAGE_SIZE = 100;
 const EARLIEST_MONTH = '2000-01';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const queryOf = (request: FastifyRequest) => (request.query ?? {}) as Record<string, unknown>;
 /** A query value as one string: the first of repeated ones, '' for anything else. */
 const one = (value: unknown): string => {
   const first = Array.isArray(value) ? value[0] : value;

@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import { actorOf, recordAudit, recordAudits } from '../audit/audit.ts';
 import { cprCipher, normaliseCpr, type CprCipher } from '../citizens/cpr.ts';
 import type { Language } from '../db/types.ts';
+import { UUID, bodyOf } from '../http/input.ts';
 import { translate } from '../i18n.ts';
 import { staffOf, type Access } from '../plugins/auth.ts';
 import type { FieldErrors } from '../plugins/views.ts';
@@ -53,7 +54,6 @@ export const CHECK_IN_PURPOSE = 'ankomst i receptionen';
 const SEARCH_MAX = 200;
 /** How many free times the card offers at most. */
 const FREE_SLOTS_SHOWN = 150;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const MESSAGES = ['checkedIn', 'already', 'undone', 'notUndone', 'notAllowed'] as const;
@@ -66,7 +66,6 @@ const one = (value: unknown): string => {
   return typeof first === 'string' ? first.trim() : '';
 };
 const queryOf = (request: FastifyRequest) => (request.query && typeof request.query === 'object' ? request.query : {}) as Record<string, unknown>;
-const bodyOf = (request: FastifyRequest) => (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>;
 const notFound = (reply: FastifyReply) => reply.code(404).page('pages/errors/not-found.hbs', { title: 'errors.notFound.title' });
 
 const timeRange = (slot: { starts_at: Date; ends_at: Date }, language: Language) =>

@@ -1,12 +1,13 @@
 import { sql } from 'kysely';
 import type { DbOrTrx } from '../db/types.ts';
+import { UUID } from '../http/input.ts';
 import { hashSecret, newAccessToken, newClientId, newClientSecret, tokenHash } from './secrets.ts';
 import type { Capability } from './capabilities.ts';
 
 /** How long an access token lives. */
 export const TOKEN_TTL_SECONDS = 15 * 60;
 
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export { UUID };
 
 export interface ClientSummary {
   id: string;

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { actorOf } from '../audit/audit.ts';
+import { UUID } from '../http/input.ts';
 import { translate } from '../i18n.ts';
 import { citizenOf } from '../plugins/auth.ts';
 import { todayInCopenhagen } from '../time.ts';
@@ -13,7 +14,6 @@ import { HOWS, KINDS, LIMITS, STATUSES, validateEntry, type EntryErrors } from '
  */
 
 const TAGS = ['Joblog'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BODY_LIMIT = 16 * 1024;
 
 const problem = {

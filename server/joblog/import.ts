@@ -1,5 +1,6 @@
 import type { Actor } from '../audit/audit.ts';
 import type { DbOrTrx } from '../db/types.ts';
+import { UUID } from '../http/input.ts';
 import { fieldsOf, writeVersion, type JoblogEntry } from './queries.ts';
 import { changedFields, validateEntry, type EntryErrors, type EntryFields } from './rules.ts';
 
@@ -52,8 +53,6 @@ export interface ImportOutcome {
   /** The refused fields (API names) with the rules' locale keys. */
   errors?: EntryErrors;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The rules' field names for the API's camelCase ones. */
 function toFields(item: ImportItem): Record<string, unknown> {

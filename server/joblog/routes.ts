@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { actorOf, recordAudit, type Actor } from '../audit/audit.ts';
 import type { Db } from '../db/types.ts';
+import { UUID, bodyOf } from '../http/input.ts';
 import { citizenOf } from '../plugins/auth.ts';
 import type { FieldErrors } from '../plugins/views.ts';
 import { todayInCopenhagen } from '../time.ts';
@@ -18,7 +19,6 @@ import { latestAgreement } from '../caseworker/queries.ts';
  * Another citizen's entry, an unknown id and a malformed id are all 404, and nothing changes.
  */
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MESSAGES = ['added', 'updated', 'restored', 'unchanged'] as const;
 
 const listQuery = z.object({
@@ -28,7 +28,6 @@ const listQuery = z.object({
 });
 
 type Body = Record<string, unknown>;
-const bodyOf = (request: FastifyRequest): Body => (request.body && typeof request.body === 'object' ? (request.body as Body) : {});
 
 function ownerOf(request: FastifyRequest): Owner {
   const me = citizenOf(request);

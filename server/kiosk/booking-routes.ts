@@ -14,6 +14,7 @@ import {
 } from '../booking/queries.ts';
 import { bookMeeting } from '../booking/service.ts';
 import type { Language, MeetingMode } from '../db/types.ts';
+import { UUID } from '../http/input.ts';
 import { translate } from '../i18n.ts';
 import { jobcenterSettings } from '../jobcenters/queries.ts';
 import { citizenOf } from '../plugins/auth.ts';
@@ -31,7 +32,6 @@ import { deviceOf, kioskPage, recordLeft } from './visit.ts';
  * booking, once.
  */
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 function dayOf(value: unknown): string | undefined {

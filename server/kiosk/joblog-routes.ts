@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { actorOf } from '../audit/audit.ts';
+import { UUID } from '../http/input.ts';
 import { danishDay, entryView, postedValues } from '../joblog/present.ts';
 import { createEntry, findEntry, type Owner } from '../joblog/queries.ts';
 import { validateEntry, type EntryErrors } from '../joblog/rules.ts';
@@ -18,7 +19,6 @@ import { deviceOf, kioskPage } from './visit.ts';
  */
 
 const QUICK_FIELDS = ['employer', 'job_title', 'applied_on'] as const;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function registerKioskJoblog(app: FastifyInstance) {
   const access = ['citizen'] as const;

@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import { actorOf, recordAudit, recordAudits } from '../audit/audit.ts';
 import { parseDate } from '../booking/patterns.ts';
 import { TARGET_GROUPS, type DbOrTrx, type Language } from '../db/types.ts';
+import { bodyOf, isUuid, one, own, queryOf } from '../http/input.ts';
 import { staffOf, type Access } from '../plugins/auth.ts';
 import type { FieldErrors } from '../plugins/views.ts';
 import { ZONE, inCopenhagen } from '../time.ts';
@@ -76,21 +77,9 @@ export const VALUE_FIELDS: Record<PeriodKind, string> = {
 const SAVED = ['added', 'changed', 'deleted'] as const;
 type Saved = (typeof SAVED)[number];
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const isUuid = (value: string) => UUID.test(value);
-
 type CitizenParams = { citizenId: string };
 type KindParams = CitizenParams & { kind: string };
 type PeriodParams = KindParams & { periodId: string };
-
-const queryOf = (request: FastifyRequest) => (request.query ?? {}) as Record<string, unknown>;
-const bodyOf = (request: FastifyRequest) => (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<string, unknown>;
-/** A query or form value as one string: the first of repeated ones, '' for anything else. */
-const one = (value: unknown): string => {
-  const first = Array.isArray(value) ? value[0] : value;
-  return typeof first === 'string' ? first : '';
-};
-const own = <T>(table: Record<string, T>, key: string): T | undefined => (Object.hasOwn(table, key) ? table[key] : undefined);
 
 /** "1.12.2026" / "1 Dec 2026" */
 export function dateLabel(date: string, language: Language): string {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { actorOf, recordAudit, recordAudits } from '../audit/audit.ts';
 import type { Language, PhoneCallOutcome } from '../db/types.ts';
+import { bodyOf, isUuid, one, own, queryOf } from '../http/input.ts';
 import { staffOf, type Access } from '../plugins/auth.ts';
 import type { FieldErrors } from '../plugins/views.ts';
 import { formatDateTime, formatTime, inCopenhagen } from '../time.ts';
@@ -33,18 +34,8 @@ export const PURPOSE = 'opfølgning på booking';
 export const NOTE_MAX = 1000;
 
 const SCOPE_PARAM: Record<string, PhoneListScope> = { team: 'team', mine: 'mine' };
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const isUuid = (value: string) => UUID.test(value);
 
 type Params = { citizenId: string };
-const queryOf = (request: FastifyRequest) => (request.query ?? {}) as Record<string, unknown>;
-const bodyOf = (request: FastifyRequest) => (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<string, unknown>;
-/** A query or form value as one string: the first of repeated ones, '' for anything else. */
-const one = (value: unknown): string => {
-  const first = Array.isArray(value) ? value[0] : value;
-  return typeof first === 'string' ? first : '';
-};
-const own = <T>(table: Record<string, T>, key: string): T | undefined => (Object.hasOwn(table, key) ? table[key] : undefined);
 
 /** "+45 99 99 00 05" for a Danish number, the number as stored otherwise. */
 export function phoneLabel(phone: string): string {

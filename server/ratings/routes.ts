@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import { actorOf, recordAudit } from '../audit/audit.ts';
 import { whenText } from '../booking/citizen-routes.ts';
 import type { DbOrTrx, Language } from '../db/types.ts';
+import { UUID, bodyOf } from '../http/input.ts';
 import { citizenOf, staffOf, type Access } from '../plugins/auth.ts';
 import type { FieldErrors } from '../plugins/views.ts';
 import { ZONE } from '../time.ts';
@@ -31,12 +32,10 @@ import { MIN_ANSWERS, POSITIVE_FROM, QUESTIONS, SCALE, aggregateView, readRating
 
 const CITIZEN: { access: Access } = { access: ['citizen'] };
 const CASEWORKER: { access: Access } = { access: ['caseworker'] };
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Months shown to the caseworker: this one and the five before it. */
 const MONTHS_SHOWN = 6;
 
 type Params = { id: string };
-const bodyOf = (request: FastifyRequest) => (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<string, unknown>;
 const notFound = (reply: FastifyReply) => reply.code(404).page('pages/errors/not-found.hbs', { title: 'errors.notFound.title' });
 const idOf = (request: FastifyRequest<{ Params: Params }>): string | undefined => {
   const id = request.params.id;

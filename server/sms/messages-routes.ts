@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { actorOf, recordAudit } from '../audit/audit.ts';
+import { UUID } from '../http/input.ts';
 import { citizenOf, staffOf, type Access } from '../plugins/auth.ts';
 import { MESSAGES_PAGE_SIZE, citizenMessages, messageView, type MessagePage } from './messages.ts';
 
@@ -14,7 +15,6 @@ const CITIZEN: { access: Access } = { access: ['citizen'] };
 const STAFF: { access: Access } = { access: ['caseworker', 'team_lead'] };
 export const STAFF_PURPOSE = 'opfølgning på sms';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 type Params = { citizenId: string };
 
 /** The ?side= page number: 1 for anything that is not a plain positive number. */
